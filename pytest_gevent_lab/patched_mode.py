@@ -1,0 +1,71 @@
+"""The patched mode as pytest sees it: when to patch, and what the report header says.
+
+The earliest hook a plugin gets, ``pytest_load_initial_conftests``, decides:
+the command line beats the ini file, the skip list is checked against the
+installed gevent, and an xdist controller stays unpatched (see xdist_workers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from . import patching, xdist_workers
+from .patching import PatchReport
+
+report_key = pytest.StashKey[PatchReport]()
+# In an xdist controller: worker id -> that worker's header lines.
+worker_reports_key = pytest.StashKey[dict[str, list[str]]]()
+
+
+def configure_early(early_config: pytest.Config) -> None:
+    """Patch now if asked to; the earliest moment a plugin gets (see plugin.py)."""
+    namespace = early_config.known_args_namespace
+    cli = getattr(namespace, "gevent_patch", None)
+    enabled = bool(cli) if cli is not None else bool(early_config.getini("gevent_patch"))
+    skip_value = getattr(namespace, "gevent_patch_skip", None)
+    skip_source = "--gevent-patch-skip"
+    if skip_value is None:
+        skip_value, skip_source = early_config.getini("gevent_patch_skip"), "gevent_patch_skip"
+    try:
+        skip = patching.check_skip_names(patching.split_names(skip_value), skip_source)
+    except patching.UnknownPatchName as error:
+        raise pytest.UsageError(str(error)) from None
+
+    if patching._process_report is not None:  # the launcher patched before pytest started
+        report = patching._process_report
+    elif patching.is_patched():
+        report = PatchReport(
+            enabled=True,
+            by="patched before pytest-gevent-lab loaded, not by it",
+            patched_modules=patching.saved_modules(),
+        )
+    elif not enabled:
+        report = PatchReport(enabled=False)
+    else:
+        by = "--gevent-patch" if cli else "ini gevent_patch = true"
+        role = xdist_workers.role(namespace)
+        if role == "controller":
+            report = PatchReport(enabled=False, by=by, role=role, skipped=skip)
+        else:
+            report = patching.patch_process(skip, by=by, role=role)
+            for message in report.warnings:
+                early_config.issue_config_time_warning(_monkey_patch_warning(message), stacklevel=2)
+    early_config.stash[report_key] = report
+
+
+def _monkey_patch_warning(message: str) -> Warning:
+    from gevent.monkey import MonkeyPatchWarning
+
+    return MonkeyPatchWarning(message)  # type: ignore[no-any-return]
+
+
+def header_lines(config: pytest.Config) -> list[str]:
+    report = config.stash.get(report_key, None)
+    return (report or PatchReport(enabled=False)).header_lines()
+
+
+def worker_reports(holder: Any) -> dict[str, list[str]]:
+    """The controller's record of its workers' patch reports (``holder`` has a ``config``)."""
+    return holder.config.stash.setdefault(worker_reports_key, {})  # type: ignore[no-any-return]

@@ -1,0 +1,54 @@
+"""pytest-gevent-lab's hooks. Each one delegates to the module named for its concern."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import options, patched_mode, patching, xdist_workers
+
+MARKERS = (
+    "needs_gevent_patch: skip this test unless the run is monkey-patched "
+    "(pytest --gevent-patch, or python -m pytest_gevent_lab).",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.add_options(parser)
+
+
+# tryfirst: patching must happen before any conftest (and so any test module)
+# imports socket, ssl or threading; this is the earliest hook a plugin gets.
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    patched_mode.configure_early(early_config)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return patched_mode.header_lines(config)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("needs_gevent_patch") and not patching.is_patched():
+        pytest.skip("needs --gevent-patch: this test only makes sense in a monkey-patched run")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    xdist_workers.send_report(session.config, patched_mode.header_lines(session.config))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object) -> None:
+    xdist_workers.collect_report(node, patched_mode.worker_reports(node))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = xdist_workers.summary_lines(patched_mode.worker_reports(terminalreporter))
+    if lines:
+        terminalreporter.write_sep("-", "gevent-lab: patching in xdist workers")
+        for line in lines:
+            terminalreporter.write_line(line)
