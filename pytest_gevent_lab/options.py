@@ -45,6 +45,14 @@ def add_options(parser: pytest.Parser) -> None:
     )
 
 
+    group.addoption(
+        "--gevent-report",
+        metavar="PATH.json",
+        default=None,
+        help="write speedup results and claim verdicts to this JSON file.",
+    )
+
+
 def cli_or_ini(config: pytest.Config, option: str, ini: str) -> object:
     """The command-line value of ``option`` when given, else the ini value ``ini``."""
     value = config.getoption(option)

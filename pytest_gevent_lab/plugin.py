@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from . import options, patched_mode, patching, xdist_workers
+from . import options, patched_mode, patching, report, xdist_workers
 
 MARKERS = (
     "needs_gevent_patch: skip this test unless the run is monkey-patched "
@@ -39,6 +39,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     xdist_workers.send_report(session.config, patched_mode.header_lines(session.config))
+    report.write(session.config)
 
 
 @pytest.hookimpl(optionalhook=True)
