@@ -36,6 +36,7 @@ def _uses_xdist(args: Sequence[str]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    loaded_before_gevent = set(sys.modules)
     args = list(sys.argv[1:] if argv is None else argv)
     if _uses_xdist(args):
         # The xdist controller must stay unpatched (execnet's IO threads); the
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except patching.UnknownPatchName as error:
         print(f"ERROR: {error}\n{USAGE}", file=sys.stderr)
         return 4
-    patching.patch_process(skip, by="python -m pytest_gevent_lab")
+    patching.patch_process(skip, by="python -m pytest_gevent_lab", loaded=loaded_before_gevent)
 
     import pytest
 

@@ -24,6 +24,12 @@ def add_options(parser: pytest.Parser) -> None:
         help="run gevent.monkey.patch_all() before any conftest or test module is imported "
         "(ini: gevent_patch = true).",
     )
+    group.addoption(
+        "--no-gevent-patch",
+        action="store_false",
+        dest="gevent_patch",
+        help="do not patch, even when the ini file sets gevent_patch = true.",
+    )
     parser.addini(
         "gevent_patch",
         type="bool",
@@ -43,7 +49,6 @@ def add_options(parser: pytest.Parser) -> None:
         default=[],
         help="gevent-lab: patch_all() keyword names to leave unpatched (as --gevent-patch-skip).",
     )
-
 
     group.addoption(
         "--gevent-report",

@@ -20,7 +20,7 @@ from typing import Any
 from . import xdist_workers
 
 # The standard-library modules patch_all() replaces attributes of (less os,
-# sys, builtins and _thread, which every interpreter has loaded). A module
+# sys, time, builtins and _thread, which the interpreter loads at start-up). A module
 # imported before patching is patched in place, but a name someone imported
 # from it ("from socket import socket") keeps the original: see stale_references.
 PATCH_TARGETS = (
@@ -33,7 +33,6 @@ PATCH_TARGETS = (
     "ssl",
     "subprocess",
     "threading",
-    "time",
 )
 _SETTINGS_KEY = "_gevent_saved_patch_all_module_settings"
 
@@ -119,13 +118,24 @@ def check_skip_names(names: Iterable[str], what: str) -> list[str]:
     return names
 
 
-def patch_process(skip: Sequence[str], by: str, role: xdist_workers.Role = "serial") -> PatchReport:
-    """Run ``patch_all`` (once per process) and describe what it did."""
+def patch_process(
+    skip: Sequence[str],
+    by: str,
+    role: xdist_workers.Role = "serial",
+    loaded: Iterable[str] | None = None,
+) -> PatchReport:
+    """Run ``patch_all`` (once per process) and describe what it did.
+
+    ``loaded`` is the set of modules to call "imported before patching" when the
+    caller took it earlier than now (the launcher does, before gevent imports
+    the modules it patches itself).
+    """
     global _process_report
     if _process_report is not None:
         return _process_report
 
-    imported_before = sorted(name for name in PATCH_TARGETS if name in sys.modules)
+    loaded = set(sys.modules if loaded is None else loaded)
+    imported_before = sorted(name for name in PATCH_TARGETS if name in loaded)
     finish_worker = xdist_workers.prepare_native_threading() if role == "worker" else None
 
     from gevent import monkey

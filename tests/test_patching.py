@@ -1,0 +1,171 @@
+"""``--gevent-patch``, its ini twin and skip list, and the report header.
+
+Every patched run happens in a subprocess: patching cannot be undone, and the
+process running this suite must stay unpatched.
+"""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+import pytest
+
+PATCHED_CHECKS = """
+    import socket
+    import time
+
+    import gevent
+    import gevent.monkey
+
+
+    def test_socket_is_gevents():
+        assert socket.socket.__module__.startswith("gevent"), socket.socket
+
+
+    def test_time_sleep_is_gevents():
+        assert time.sleep is gevent.sleep
+
+
+    def test_threading_is_patched():
+        assert gevent.monkey.is_module_patched("threading")
+        assert gevent.monkey.is_module_patched("_thread")
+"""
+
+UNPATCHED_CHECKS = """
+    import socket
+
+    import gevent.monkey
+    from gevent._hub_local import get_hub_if_exists
+
+
+    def test_nothing_patched():
+        assert not gevent.monkey.is_anything_patched()
+        assert socket.socket.__module__ == "socket"
+
+
+    def test_no_hub_created():
+        assert get_hub_if_exists() is None
+"""
+
+
+def test_gevent_patch_patches_before_test_modules(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(dedent(PATCHED_CHECKS))
+    result = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "gevent-lab: gevent *, greenlet *; patching: on (--gevent-patch)",
+            "gevent-lab: patched modules: *socket*threading*time*",
+        ]
+    )
+
+
+def test_conftest_importing_socket_sees_the_patched_one(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("from socket import socket as imported_socket\n")
+    pytester.makepyfile(
+        """
+        from conftest import imported_socket
+
+        def test_imported_early():
+            assert imported_socket.__module__.startswith("gevent"), imported_socket
+        """
+    )
+    pytester.runpytest_subprocess("--gevent-patch").assert_outcomes(passed=1)
+
+
+def test_without_the_flag_nothing_is_patched_and_no_hub_exists(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(dedent(UNPATCHED_CHECKS))
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["gevent-lab: *; patching: off (enable with --gevent-patch)"])
+
+
+def test_ini_enables_patching(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ngevent_patch = true\n")
+    pytester.makepyfile(dedent(PATCHED_CHECKS))
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["gevent-lab: *patching: on (ini gevent_patch = true)"])
+
+
+def test_command_line_beats_ini(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ngevent_patch = true\ngevent_patch_skip = socket\n")
+    pytester.makepyfile(dedent(UNPATCHED_CHECKS))
+    pytester.runpytest_subprocess("--no-gevent-patch").assert_outcomes(passed=2)
+
+    pytester.makepyfile(
+        """
+        import gevent.monkey
+
+        def test_cli_skip_list_replaces_the_ini_one():
+            assert gevent.monkey.is_module_patched("socket")
+            assert not gevent.monkey.is_module_patched("threading")
+        """
+    )
+    result = pytester.runpytest_subprocess("--gevent-patch-skip=thread")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["gevent-lab: left unpatched: thread"])
+
+
+def test_ini_skip_list_is_applied_and_shown(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\ngevent_patch_skip = socket ssl\n")
+    pytester.makepyfile(
+        """
+        import socket
+        import gevent.monkey
+
+        def test_socket_left_alone():
+            assert socket.socket.__module__ == "socket"
+            assert gevent.monkey.is_module_patched("time")
+        """
+    )
+    result = pytester.runpytest_subprocess("--gevent-patch")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["gevent-lab: left unpatched: socket, ssl"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--gevent-patch", "--gevent-patch-skip=sockett"), ("--gevent-patch-skip", "thread,bogus")],
+)
+def test_unknown_skip_name_is_a_usage_error(pytester: pytest.Pytester, args: tuple[str]) -> None:
+    result = pytester.runpytest_subprocess(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --gevent-patch-skip: unknown module name(s) '*'; valid names*socket, dns, time*"]
+    )
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_monkey_patch_warnings_are_shown_with_who_imported_early(
+    pytester: pytest.Pytester,
+) -> None:
+    # A plugin given with -p is imported before patching: the classic mistake.
+    pytester.makepyfile(early_ssl_user="from ssl import SSLContext\n")
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    pytester.syspathinsert()
+    result = pytester.runpytest_subprocess("-p", "early_ssl_user", "--gevent-patch")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "gevent-lab: unpatched originals still held by: *early_ssl_user (SSLContext = ssl.*",
+            "*MonkeyPatchWarning: Monkey-patching ssl after ssl has already been imported*",
+        ]
+    )
+
+
+def test_needs_gevent_patch_marker_skips_unpatched_runs(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.needs_gevent_patch
+        def test_needs_it():
+            import socket
+            assert socket.socket.__module__.startswith("gevent")
+        """
+    )
+    result = pytester.runpytest_subprocess("-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED * needs --gevent-patch*"])
+    pytester.runpytest_subprocess("--gevent-patch").assert_outcomes(passed=1)

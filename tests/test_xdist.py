@@ -1,0 +1,70 @@
+"""``pytest -n 2 --gevent-patch``: every worker fully patched, same results as serial."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+import pytest
+
+MIXED_RESULTS = """
+    import socket
+    import threading
+
+    import gevent
+    import gevent.monkey
+    import pytest
+
+
+    @pytest.mark.parametrize("n", range(4))
+    def test_patched_worker(n):
+        assert gevent.monkey.is_module_patched("threading")
+        assert socket.socket.__module__.startswith("gevent")
+
+
+    def test_greenlets_and_patched_threads_run():
+        done = []
+        thread = threading.Thread(target=lambda: done.append("thread"))
+        thread.start()
+        gevent.spawn(done.append, "greenlet").join()
+        thread.join()
+        assert sorted(done) == ["greenlet", "thread"]
+
+
+    @pytest.mark.parametrize("n", range(2))
+    def test_fails(n):
+        assert n < 0
+"""
+
+
+def test_every_worker_patches_and_results_match_serial(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(dedent(MIXED_RESULTS))
+    serial = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly")
+    serial.assert_outcomes(passed=5, failed=2)
+
+    distributed = pytester.runpytest_subprocess("--gevent-patch", "-n", "2", "-p", "no:randomly")
+    distributed.assert_outcomes(passed=5, failed=2)
+    distributed.stdout.fnmatch_lines(
+        [
+            "gevent-lab: *; patching: off in this xdist controller (it runs no tests); "
+            "every worker patches itself (--gevent-patch)",
+            "*gevent-lab: patching in xdist workers*",
+        ]
+    )
+    for worker in ("gw0", "gw1"):
+        distributed.stdout.fnmatch_lines(
+            [f"[[]{worker}[]] gevent-lab: *; patching: on in this xdist worker (--gevent-patch)"]
+        )
+
+
+def test_workers_unpatched_without_the_flag(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import gevent.monkey
+
+        def test_unpatched():
+            assert not gevent.monkey.is_anything_patched()
+        """
+    )
+    result = pytester.runpytest_subprocess("-n", "2")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["[[]gw?[]] gevent-lab: *; patching: off*"])
