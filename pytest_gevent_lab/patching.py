@@ -14,7 +14,6 @@ import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from typing import Any
 
 from . import xdist_workers
@@ -52,7 +51,10 @@ class PatchReport:
     warnings: list[str] = field(default_factory=list)
 
     def header_lines(self) -> list[str]:
-        versions = f"gevent {version('gevent')}, greenlet {version('greenlet')}"
+        import gevent
+        import greenlet
+
+        versions = f"gevent {gevent.__version__}, greenlet {greenlet.__version__}"
         if self.role == "controller" and self.by:
             return [
                 f"gevent-lab: {versions}; patching: off in this xdist controller (it runs "
