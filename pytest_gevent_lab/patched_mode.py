@@ -61,9 +61,18 @@ def _monkey_patch_warning(message: str) -> Warning:
     return MonkeyPatchWarning(message)  # type: ignore[no-any-return]
 
 
+def _report(config: pytest.Config) -> PatchReport:
+    return config.stash.get(report_key, None) or PatchReport(enabled=False)
+
+
 def header_lines(config: pytest.Config) -> list[str]:
-    report = config.stash.get(report_key, None)
-    return (report or PatchReport(enabled=False)).header_lines()
+    return _report(config).header_lines()
+
+
+def patching_requested(config: pytest.Config) -> bool:
+    """Whether this run patches (or, in an xdist controller, has its workers patch)."""
+    report = _report(config)
+    return report.enabled or bool(report.by)
 
 
 def worker_reports(holder: Any) -> dict[str, list[str]]:

@@ -48,6 +48,8 @@ def pytest_testnodedown(node: object) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not patched_mode.patching_requested(terminalreporter.config):
+        return
     lines = xdist_workers.summary_lines(patched_mode.worker_reports(terminalreporter))
     if lines:
         terminalreporter.write_sep("-", "gevent-lab: patching in xdist workers")
