@@ -12,6 +12,7 @@ see greenlet_names); filtering and naming the sequence happen when asked.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
@@ -24,6 +25,9 @@ from . import timeline
 from .greenlet_names import GreenletNames
 
 TraceFunction = Callable[[str, tuple[Any, Any]], Any]
+
+# Active trace callback -> its SwitchTrace, to recognise our own when nesting.
+_owners: weakref.WeakKeyDictionary[TraceFunction, SwitchTrace] = weakref.WeakKeyDictionary()
 
 
 class SwitchTrace:
@@ -43,13 +47,14 @@ class SwitchTrace:
         self._previous: TraceFunction | None = None
         self._owner: Any = None
         self._active = False
+        self._callback: TraceFunction | None = None
 
     def __enter__(self) -> SwitchTrace:
         if self._active or self._owner is not None:
             raise RuntimeError("this switch_trace was already used; create a new one per block")
         current = greenlet.gettrace()
-        other = getattr(current, "__self__", None)
-        if isinstance(other, SwitchTrace) and other._owner is not greenlet.getcurrent():
+        other = _owners.get(current) if current is not None else None
+        if other is not None and other._owner is not greenlet.getcurrent():
             # Per-thread trace functions cannot follow two greenlets' blocks that end
             # in any order: the later exit would reinstall a finished trace.
             raise RuntimeError(
@@ -63,7 +68,8 @@ class SwitchTrace:
         self._targets.append(self._owner)
         self._previous = current
         self._active = True
-        greenlet.settrace(self._chained if current is not None else self._on_switch)
+        self._callback = self._make_callback(current)
+        greenlet.settrace(self._callback)
         return self
 
     def __exit__(
@@ -79,21 +85,29 @@ class SwitchTrace:
         if self._active:
             self._active = False
             greenlet.settrace(self._previous)
+            _owners.pop(self._callback, None)  # type: ignore[arg-type]
 
     def _see(self, glet: Any) -> None:
         if glet not in self._names:
             self._names[glet] = self._name_of(glet)
 
-    def _on_switch(self, event: str, args: tuple[Any, Any]) -> None:
-        target = args[1]
-        self._targets.append(target)
-        if target not in self._names:
-            self._names[target] = self._name_of(target)
+    def _make_callback(self, previous: TraceFunction | None) -> TraceFunction:
+        # A closure over locals: attribute lookups on every switch were a third of its cost.
+        append, names, name_of = self._targets.append, self._names, self._name_of
 
-    def _chained(self, event: str, args: tuple[Any, Any]) -> None:
-        self._on_switch(event, args)
-        assert self._previous is not None
-        self._previous(event, args)
+        def on_switch(event: str, args: tuple[Any, Any]) -> None:
+            target = args[1]
+            append(target)
+            if target not in names:
+                names[target] = name_of(target)
+
+        def chained(event: str, args: tuple[Any, Any]) -> None:
+            on_switch(event, args)
+            previous(event, args)  # type: ignore[misc]
+
+        callback = on_switch if previous is None else chained
+        _owners[callback] = self
+        return callback
 
     @property
     def sequence(self) -> list[str]:

@@ -139,7 +139,7 @@ def test_nesting(pytester: pytest.Pytester) -> None:
                 gevent.spawn(foo).join()
                 with switch_trace() as inner:
                     gevent.spawn(bar).join()
-                assert greenlet.gettrace() == outer._on_switch
+                assert greenlet.gettrace() is outer._callback
             assert greenlet.gettrace() is None
             inner.assert_sequence(["main", "bar", "main"])
             outer.assert_sequence(["main", "foo", "main", "bar", "main"])
