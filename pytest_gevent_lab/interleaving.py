@@ -62,8 +62,11 @@ class Interleaving:
 
     def record(self, label: str) -> None:
         """Note ``label`` for the calling greenlet or thread (safe from any thread)."""
-        if type(label) is not str:
-            raise TypeError(f"Interleaving.record() takes a str label, got {label!r}")
+        if not isinstance(label, str):
+            raise TypeError(
+                f"Interleaving.record() takes a str label, got {label!r}; "
+                "pass text such as record('foo started')"
+            )
         self.events.append(
             Event(
                 label, self._name_of(getcurrent()), os.getpid(), _os_thread_id(), time.monotonic()
@@ -85,11 +88,10 @@ class Interleaving:
         __tracebackhide__ = True
         expected = _labels_argument(expected)
         actual = self.labels
-        first = timeline.first_difference(expected, actual)
-        if first is None:
+        found = timeline.mismatch(expected, actual, nothing="no more events")
+        if found is None:
             return
-        got = repr(actual[first]) if first < len(actual) else "no more events"
-        want = repr(expected[first]) if first < len(expected) else "no more events"
+        first, got, want = found
         self._fail(
             f"assert_order: event {first + 1} is {got}, expected {want} "
             f"({len(actual)} recorded, {len(expected)} expected)",

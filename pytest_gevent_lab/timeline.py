@@ -26,6 +26,18 @@ def first_difference(expected: Sequence[str], actual: Sequence[str]) -> int | No
     return None
 
 
+def mismatch(
+    expected: Sequence[str], actual: Sequence[str], *, nothing: str
+) -> tuple[int, str, str] | None:
+    """``(index, actual item, expected item)`` at the first difference, as reprs, else None."""
+    first = first_difference(expected, actual)
+    if first is None:
+        return None
+    got = repr(actual[first]) if first < len(actual) else nothing
+    want = repr(expected[first]) if first < len(expected) else nothing
+    return first, got, want
+
+
 def side_by_side(
     expected: Sequence[str], actual: Sequence[str], *, what: str = "event"
 ) -> list[str]:
