@@ -51,13 +51,17 @@ def after_setup(item: pytest.Item) -> None:
 
 
 @contextlib.contextmanager
-def around_call(item: pytest.Item) -> Iterator[None]:
-    __tracebackhide__ = True
+def watching_call(item: pytest.Item) -> Iterator[blocking.BlockWatch | None]:
+    """The test function's call, under its gevent timeout and block watch when on."""
     threshold = per_test.seconds(item, "gevent_block_threshold")
     with contextlib.ExitStack() as stack:
         seen = stack.enter_context(blocking.watch(threshold)) if threshold else None
         stack.enter_context(timeouts.limit(per_test.seconds(item, "gevent_timeout"), item.nodeid))
-        yield
+        yield seen
+
+
+def after_call(item: pytest.Item, seen: blocking.BlockWatch | None) -> None:
+    __tracebackhide__ = True
     if seen is not None:
         blocking.check(seen, item.nodeid)
     hub_errors.raise_unretrieved(item.nodeid, "call")

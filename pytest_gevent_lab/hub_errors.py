@@ -13,12 +13,14 @@ it had when the greenlet died tells, without wrapping any gevent method.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+import gevent
 import pytest
 from gevent.hub import Hub
 
@@ -38,11 +40,24 @@ class Captured:
     error: BaseException
     traceback: TracebackType | None  # as the greenlet died; a re-raise replaces it
 
+    def describe(self) -> str:
+        """The greenlet and its function: a dead greenlet's repr no longer names it."""
+        tb = self.traceback
+        while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_GEVENT_FILES):
+            tb = tb.tb_next
+        if tb is None:
+            return repr(self.context)
+        code = tb.tb_frame.f_code
+        name = getattr(code, "co_qualname", code.co_name)
+        return f"{self.context!r} running {name}() ({code.co_filename}:{code.co_firstlineno})"
+
 
 class GreenletError(Exception):
     """A greenlet died with an exception nobody retrieved; ``__cause__`` is that exception."""
 
 
+# gevent frames before the function the greenlet runs (Cython ones say "src/gevent")
+_GEVENT_FILES = (os.path.dirname(gevent.__file__), "src/gevent/")
 _original_handle_error = Hub.handle_error
 _lock = threading.Lock()  # hubs of other threads (wsgi_server) report here too
 _sink: list[Captured] | None = None
@@ -91,7 +106,7 @@ def raise_unretrieved(nodeid: str, phase: str) -> None:
     errors = []
     for item in captured:
         error = GreenletError(
-            f"{item.context!r} died with {type(item.error).__name__}: {item.error} "
+            f"{item.describe()} died with {type(item.error).__name__}: {item.error} "
             f"during {phase} of {nodeid}, and nothing retrieved it.\n"
             "Retrieve it with g.get() (inside pytest.raises when it is expected), "
             "or mark the test @pytest.mark.gevent_allow_errors."

@@ -24,7 +24,8 @@ import gevent
 import pytest
 from gevent._hub_local import get_hub_if_exists
 
-from .spawning import _OWNER_ATTR, KILL_TIMEOUT, Owner, Tracker
+from . import spawning
+from .spawning import _OWNER_ATTR, Owner, Tracker
 
 
 class LeakedGreenletError(Exception):
@@ -41,27 +42,22 @@ def _describe(greenlet: object, func: Callable[..., Any] | None, where: str | No
     return f"{name}(){site} ({greenlet!r})"
 
 
-def _kill(greenlets: list[gevent.Greenlet]) -> None:
-    # Bounded: a greenlet that catches GreenletExit and keeps going is reported,
-    # never waited on forever.
-    gevent.killall(greenlets, block=True, timeout=KILL_TIMEOUT)
-
-
 def check_owner(owner: Owner) -> None:
     """Kill ``owner``'s live greenlets and raise :class:`LeakedGreenletError` naming them."""
     __tracebackhide__ = True
     alive = owner.take_alive()
     if not alive:
         return
-    _kill([g for g, _, _ in alive])
-    killed = [_describe(g, f, where) for g, f, where in alive if g.dead]
-    refused = [_describe(g, f, where) for g, f, where in alive if not g.dead]
+    described = [_describe(g, f, where) for g, f, where in alive]  # a dead one forgets its run
+    spawning.kill([g for g, _, _ in alive])
+    killed = [text for (g, _, _), text in zip(alive, described, strict=True) if g.dead]
+    refused = [text for (g, _, _), text in zip(alive, described, strict=True) if not g.dead]
     lines = [f"leaked greenlet(s) from {owner.name}: still running at teardown"]
     if killed:
         lines.append("killed:")
         lines += [f"  {text}" for text in killed]
     if refused:
-        lines.append(f"refused to die within {KILL_TIMEOUT} s of kill(), left running:")
+        lines.append(f"refused to die within {spawning.KILL_TIMEOUT} s of kill(), left running:")
         lines += [f"  {text}" for text in refused]
     lines.append("join each greenlet (g.join(), pool.join()) or kill it before the test ends.")
     raise LeakedGreenletError("\n".join(lines))
@@ -114,7 +110,7 @@ class PlainGreenlets:
         ]
         if leaked:
             described = [repr(g) for g in leaked]  # before the kill: a dead one forgets its run
-            _kill(leaked)
+            spawning.kill(leaked)
             names = "\n".join(
                 f"  {text}" + ("" if g.dead else " (refused to die)")
                 for g, text in zip(leaked, described, strict=True)

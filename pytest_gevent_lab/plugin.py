@@ -111,9 +111,11 @@ def pytest_runtest_protocol(item: pytest.Item) -> object:
         return (yield)
 
 
-# specname: the hook name is taken by the needs_gevent_patch skip above.
+# specname: the hook name is taken by the needs_gevent_patch skip above (pytest
+# only reads hooks whose function name starts with "pytest_").
 @pytest.hookimpl(wrapper=True, specname="pytest_runtest_setup")
-def greenlet_checks_after_setup(item: pytest.Item) -> object:
+def pytest_runtest_setup_greenlet_checks(item: pytest.Item) -> object:
+    __tracebackhide__ = True
     result = yield
     checks.after_setup(item)
     return result
@@ -121,12 +123,16 @@ def greenlet_checks_after_setup(item: pytest.Item) -> object:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> object:
-    with checks.around_call(item):
-        return (yield)
+    __tracebackhide__ = True
+    with checks.watching_call(item) as seen:
+        result = yield
+    checks.after_call(item, seen)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> object:
+    __tracebackhide__ = True
     result = yield
     checks.after_teardown(item)
     return result

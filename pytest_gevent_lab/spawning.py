@@ -78,9 +78,19 @@ def run_mode(mode: Literal["sequential", "concurrent"]) -> Iterator[RunRecord]:
         yield record
     finally:
         _mode, _record, _turns = saved
-        alive = [g for g in record.greenlets if not g.dead]
-        if alive:
-            gevent.killall(alive, block=True, timeout=KILL_TIMEOUT)
+        kill([g for g in record.greenlets if not g.dead])
+
+
+def kill(greenlets: list[gevent.Greenlet]) -> None:
+    """Kill ``greenlets`` and wait at most :data:`KILL_TIMEOUT` for them to die.
+
+    Bounded: a greenlet that catches ``GreenletExit`` and keeps going is left
+    running (callers report it), never waited on forever. ``joinall`` with a
+    timeout returns instead of raising, unlike ``killall(block=True, timeout=...)``.
+    """
+    if greenlets:
+        gevent.killall(greenlets, block=False)
+        gevent.joinall(greenlets, timeout=KILL_TIMEOUT)
 
 
 class _Turn:
