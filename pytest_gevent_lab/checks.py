@@ -36,7 +36,7 @@ def around_test(item: pytest.Item) -> Iterator[None]:
     tracker = item.config.stash[spawning.tracker_key]
     saved_owner = tracker.test
     tracker.test = item.stash[_owner_key] = spawning.Owner(f"test {item.nodeid}")
-    previous = hub_errors.install(capture=not hub_errors.opted_out(item))
+    previous = hub_errors.install(capture=not per_test.of(item).allow_errors)
     item.config.stash[plain_key].begin()
     try:
         yield
@@ -53,10 +53,14 @@ def after_setup(item: pytest.Item) -> None:
 @contextlib.contextmanager
 def watching_call(item: pytest.Item) -> Iterator[blocking.BlockWatch | None]:
     """The test function's call, under its gevent timeout and block watch when on."""
-    threshold = per_test.seconds(item, "gevent_block_threshold")
+    settings = per_test.of(item)
+    if not (settings.gevent_timeout or settings.gevent_block_threshold):
+        yield None  # the common case, kept cheap: it runs for every test
+        return
+    threshold = settings.gevent_block_threshold
     with contextlib.ExitStack() as stack:
         seen = stack.enter_context(blocking.watch(threshold)) if threshold else None
-        stack.enter_context(timeouts.limit(per_test.seconds(item, "gevent_timeout"), item.nodeid))
+        stack.enter_context(timeouts.limit(settings.gevent_timeout, item.nodeid))
         yield seen
 
 
