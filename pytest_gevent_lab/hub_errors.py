@@ -67,7 +67,9 @@ def _capture(hub: Hub, context: Any, type_: Any, value: Any, tb: Any) -> None:
     sink = _sink
     if sink is not None and context is not None:
         type_, value, tb = hub._normalize_exception(type_, value, tb)
-        if isinstance(value, Exception) and not issubclass(type_, hub.NOT_ERROR):
+        if isinstance(value, Exception) and not issubclass(
+            type_, (*hub.NOT_ERROR, *hub.SYSTEM_ERROR)
+        ):
             with _lock:
                 sink.append(Captured(context, value, value.__traceback__))
             return
