@@ -136,7 +136,13 @@ def _in_turn(func: Callable[..., Any], turns: gevent.lock.Semaphore) -> Callable
 class Owner:
     """A test or a wider-scoped fixture and the greenlets it answers for."""
 
-    name: str
+    what: str  # a test's node id, or a fixture's description
+    kind: str = "fixture"
+
+    @property
+    def name(self) -> str:
+        return f"test {self.what}" if self.kind == "test" else self.what
+
     # (greenlet, function, "file:line" of the spawn call)
     spawned: list[tuple[gevent.Greenlet, Callable[..., Any], str]] = field(default_factory=list)
 
