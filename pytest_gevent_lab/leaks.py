@@ -51,10 +51,11 @@ def check_owner(owner: Owner) -> None:
     alive = owner.take_alive()
     if not alive:
         return
-    described = [_describe(g, f, where) for g, f, where in alive]  # a dead one forgets its run
-    spawning.kill([g for g, _, _ in alive])
-    killed = [text for (g, _, _), text in zip(alive, described, strict=True) if g.dead]
-    refused = [text for (g, _, _), text in zip(alive, described, strict=True) if not g.dead]
+    # described before the kill: a dead greenlet forgets what it ran
+    described = [_describe(g, f, f"{file}:{line}") for g, f, file, line in alive]
+    spawning.kill([entry[0] for entry in alive])
+    killed = [text for entry, text in zip(alive, described, strict=True) if entry[0].dead]
+    refused = [text for entry, text in zip(alive, described, strict=True) if not entry[0].dead]
     lines = [f"leaked greenlet(s) from {owner.name}: still running at teardown"]
     if killed:
         lines.append("killed:")

@@ -132,6 +132,10 @@ def _in_turn(func: Callable[..., Any], turns: gevent.lock.Semaphore) -> Callable
     return run_in_turn
 
 
+# (greenlet, function, file and line of the spawn call)
+Spawned = tuple[gevent.Greenlet, Callable[..., Any], str, int]
+
+
 @dataclass(eq=False)
 class Owner:
     """A test or a wider-scoped fixture and the greenlets it answers for."""
@@ -143,10 +147,9 @@ class Owner:
     def name(self) -> str:
         return f"test {self.what}" if self.kind == "test" else self.what
 
-    # (greenlet, function, "file:line" of the spawn call)
-    spawned: list[tuple[gevent.Greenlet, Callable[..., Any], str]] = field(default_factory=list)
+    spawned: list[Spawned] = field(default_factory=list)
 
-    def take_alive(self) -> list[tuple[gevent.Greenlet, Callable[..., Any], str]]:
+    def take_alive(self) -> list[Spawned]:
         """Forget this owner's greenlets; return those still running."""
         spawned, self.spawned = self.spawned, []
         return [entry for entry in spawned if entry[0] and not entry[0].dead]
@@ -158,7 +161,6 @@ class Tracker:
     def __init__(self) -> None:
         self.test: Owner | None = None
         self.fixtures: list[Owner] = []  # wider-scoped fixtures being set up, innermost last
-        self.pending_fixture: list[Callable[[Owner], None]] = []
         self.session = Owner("the test session (outside any test)")
 
     def owner(self) -> Owner:
@@ -177,14 +179,13 @@ class Tracker:
                 f"({type(func).__name__}); pass the function itself, e.g. spawn(work, 1)"
             )
         owner = self.owner()
-        frame = sys._getframe(depth)
-        where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        frame = sys._getframe(depth)  # "file:line" is formatted only for a report
         run = func if _turns is None else _in_turn(func, _turns)
         greenlet = gevent.Greenlet(run, *args, **kwargs)
         if _turns is not None and run.spawner_turn is not None:  # type: ignore[attr-defined]
             greenlet.rawlink(run.spawner_turn.leave)  # type: ignore[attr-defined]
         setattr(greenlet, _OWNER_ATTR, owner)
-        owner.spawned.append((greenlet, func, where))
+        owner.spawned.append((greenlet, func, frame.f_code.co_filename, frame.f_lineno))
         if _record is not None:
             _record.spawned += 1
             _record.greenlets.append(greenlet)
