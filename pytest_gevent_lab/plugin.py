@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-# --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
+# (issue 3 added blocking, checks, hub_errors, leaks, per_test, spawning, timeouts)
 from . import (
     blocking,
     checks,
@@ -19,6 +19,8 @@ from . import (
     timeouts,
     xdist_workers,
 )
+
+# --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
 from .servers import wsgi_server
 from .spawning import gevent_pool, spawn
 
