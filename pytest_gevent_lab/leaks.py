@@ -1,0 +1,163 @@
+"""Greenlets still running when the test (or fixture) that started them ends.
+
+Tracked greenlets (``spawn``, ``gevent_pool``) are known by owner, so a leak is
+an error that names the function and the line that spawned it. Greenlets
+started with plain ``gevent.spawn`` are found without scanning the heap (a
+``gc.get_objects()`` walk costs milliseconds per test): a ``greenlet.settrace``
+hook notes every greenlet switched to during the test, and the loop's queued
+callbacks name those started but not run yet. A plain leak is killed and
+reported as a :class:`GreenletLeakWarning` (an error under ``-W error``),
+because which test started it is inferred, not recorded. Greenlets running
+when a wider-scoped fixture finishes setting up belong to it and are never
+reported by a test; so do greenlets that existed before the first test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import warnings
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gevent
+import greenlet
+import pytest
+from gevent._hub_local import get_hub_if_exists
+
+from . import spawning
+from .spawning import _OWNER_ATTR, Owner, Tracker
+
+
+class LeakedGreenletError(Exception):
+    """Tracked greenlets still running when their test or fixture ended."""
+
+
+class GreenletLeakWarning(pytest.PytestWarning):
+    """A plain ``gevent.spawn`` greenlet was still running when its test ended."""
+
+
+def _describe(greenlet: object, func: Callable[..., Any] | None, where: str | None) -> str:
+    name = getattr(func, "__qualname__", None) or repr(func)
+    site = f" spawned at {where}" if where else ""
+    return f"{name}(){site} ({greenlet!r})"
+
+
+def check_owner(owner: Owner) -> None:
+    """Kill ``owner``'s live greenlets and raise :class:`LeakedGreenletError` naming them."""
+    __tracebackhide__ = True
+    alive = owner.take_alive()
+    if not alive:
+        return
+    # described before the kill: a dead greenlet forgets what it ran
+    described = [_describe(g, f, f"{file}:{line}") for g, f, file, line in alive]
+    spawning.kill([entry[0] for entry in alive])
+    killed = [text for entry, text in zip(alive, described, strict=True) if entry[0].dead]
+    refused = [text for entry, text in zip(alive, described, strict=True) if not entry[0].dead]
+    lines = [f"leaked greenlet(s) from {owner.name}: still running at teardown"]
+    if killed:
+        lines.append("killed:")
+        lines += [f"  {text}" for text in killed]
+    if refused:
+        lines.append(f"refused to die within {spawning.KILL_TIMEOUT} s of kill(), left running:")
+        lines += [f"  {text}" for text in refused]
+    lines.append("join each greenlet (g.join(), pool.join()) or kill it before the test ends.")
+    raise LeakedGreenletError("\n".join(lines))
+
+
+class PlainGreenlets:
+    """Greenlets that ran during a test, to report those it left running."""
+
+    def __init__(self) -> None:
+        self.known: weakref.WeakSet[gevent.Greenlet] | None = None  # not the test's
+        self.seen: set[Any] = set()
+        self.previous_trace: Any = None
+
+    def begin(self) -> None:
+        if self.known is None:
+            self.known = weakref.WeakSet()
+            if get_hub_if_exists() is not None:  # a hub made outside any test: once
+                self.known.update(
+                    obj for obj in gc.get_objects() if isinstance(obj, gevent.Greenlet) and obj
+                )
+        self.seen = set()
+        self.previous_trace = greenlet.gettrace()
+        greenlet.settrace(self._trace)
+
+    def _trace(self, event: str, args: Any) -> None:
+        if event == "switch" or event == "throw":
+            self.seen.add(args[1])
+        if self.previous_trace is not None:
+            self.previous_trace(event, args)
+
+    def _candidates(self) -> list[gevent.Greenlet]:
+        hub = get_hub_if_exists()
+        if hub is None:
+            return []
+        queued = [  # started, not run yet: their first switch is still a loop callback
+            getattr(callback.callback, "__self__", None)
+            for callback in getattr(hub.loop, "_callbacks", ())
+        ]
+        known = self.known if self.known is not None else ()
+        return [
+            g
+            for g in (*self.seen, *queued)
+            if isinstance(g, gevent.Greenlet)
+            and g
+            and not g.dead
+            and g.parent is hub
+            and g not in known
+            and getattr(g, _OWNER_ATTR, None) is None
+        ]
+
+    def adopt(self) -> None:
+        """The greenlets running now belong to a wider fixture just set up, not to the test."""
+        if self.known is not None:
+            self.known.update(self._candidates())
+
+    def end(self, nodeid: str) -> None:
+        """Kill plain greenlets the test left running and warn about them."""
+        if greenlet.gettrace() == self._trace:
+            greenlet.settrace(self.previous_trace)
+        leaked = list(dict.fromkeys(self._candidates()))
+        self.seen = set()
+        if not leaked:
+            return
+        described = [repr(g) for g in leaked]  # before the kill: a dead one forgets its run
+        spawning.kill(leaked)
+        names = "\n".join(
+            f"  {text}" + ("" if g.dead else " (refused to die)")
+            for g, text in zip(leaked, described, strict=True)
+        )
+        warnings.warn(
+            GreenletLeakWarning(
+                f"{nodeid}: greenlet(s) started with plain gevent.spawn were still running "
+                f"at teardown and were killed:\n{names}\n"
+                "join them, kill them, or spawn them with the `spawn` fixture "
+                "(which names the spawning line)."
+            ),
+            stacklevel=1,
+        )
+
+
+@contextlib.contextmanager
+def fixture_owner(
+    tracker: Tracker, plain: PlainGreenlets, fixturedef: pytest.FixtureDef[Any]
+) -> Iterator[None]:
+    """While a module/session/... fixture sets up, greenlets spawned are its own.
+
+    The check is registered before the fixture function runs, so it runs after
+    the fixture's own teardown code (finalizers run last-in, first-out).
+    """
+    if fixturedef.scope == "function":
+        yield
+        return
+    owner = Owner(f"fixture {fixturedef.argname!r} ({fixturedef.scope} scope)")
+    fixturedef.addfinalizer(lambda: check_owner(owner))
+    tracker.fixtures.append(owner)
+    try:
+        yield
+    finally:
+        tracker.fixtures.remove(owner)
+        plain.adopt()

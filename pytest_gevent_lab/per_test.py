@@ -1,0 +1,93 @@
+"""Per-test seconds (timeout, block threshold): the marker beats the command line beats ini.
+
+Values are resolved once per test at collection, so a bad marker is a
+collection error that names the test instead of a traceback when it runs.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pytest
+
+from .options import cli_or_ini, parse_seconds
+
+# marker name -> (command-line option dest, ini name, command-line spelling)
+SETTINGS = {
+    "gevent_timeout": ("gevent_timeout", "gevent_timeout", "--gevent-timeout"),
+    "gevent_block_threshold": (
+        "gevent_block_threshold",
+        "gevent_block_threshold",
+        "--gevent-block-threshold",
+    ),
+}
+ALLOW_ERRORS = "gevent_allow_errors"
+
+
+class Settings(NamedTuple):
+    """One test's settings; 0 seconds = off."""
+
+    gevent_timeout: float
+    gevent_block_threshold: float
+    allow_errors: bool = False
+
+
+_defaults_key = pytest.StashKey[Settings]()
+_settings_key = pytest.StashKey[Settings]()
+
+
+def configure(config: pytest.Config) -> None:
+    """Read and check the command-line/ini values once (a bad one is a usage error)."""
+    timeout, threshold = (
+        parse_seconds(cli_or_ini(config, dest, ini), flag) for dest, ini, flag in SETTINGS.values()
+    )
+    config.stash[_defaults_key] = Settings(timeout, threshold)
+
+
+def _seconds(marker: pytest.Mark) -> float:
+    name = marker.name
+    unknown = sorted(set(marker.kwargs) - {"seconds"})
+    if unknown or len(marker.args) + len(marker.kwargs) != 1:
+        raise ValueError(
+            f"@pytest.mark.{name} takes one number of seconds, as {name}(2.5) or "
+            f"{name}(seconds=2.5); got args={marker.args!r} kwargs={marker.kwargs!r}"
+            + (f" (unknown keyword {', '.join(unknown)}; valid: seconds)" if unknown else "")
+        )
+    value = marker.args[0] if marker.args else marker.kwargs["seconds"]
+    try:
+        return parse_seconds(value, f"@pytest.mark.{name}")
+    except pytest.UsageError as error:
+        raise ValueError(str(error)) from None
+
+
+def resolve(item: pytest.Item) -> Settings:
+    """Store the item's settings; raise :class:`pytest.Collector.CollectError` if a marker is bad.
+
+    One pass over the item's markers, closest first: this runs for every test.
+    """
+    settings = item.config.stash[_defaults_key]
+    seen: set[str] = set()
+    for marker in item.iter_markers():
+        name = marker.name
+        if name in seen or not (name in SETTINGS or name == ALLOW_ERRORS):
+            continue
+        seen.add(name)
+        if name == ALLOW_ERRORS:
+            settings = settings._replace(allow_errors=True)
+            continue
+        try:
+            seconds = _seconds(marker)
+        except ValueError as error:
+            raise pytest.Collector.CollectError(f"{item.nodeid}: {error}") from None
+        if name == "gevent_timeout":
+            settings = settings._replace(gevent_timeout=seconds)
+        else:
+            settings = settings._replace(gevent_block_threshold=seconds)
+    item.stash[_settings_key] = settings
+    return settings
+
+
+def of(item: pytest.Item) -> Settings:
+    """The item's settings (resolved at collection; items of other collectors now)."""
+    settings = item.stash.get(_settings_key, None)
+    return settings if settings is not None else resolve(item)
