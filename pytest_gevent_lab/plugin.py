@@ -4,11 +4,34 @@ from __future__ import annotations
 
 import pytest
 
-from . import options, patched_mode, patching, report, xdist_workers
+# --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
+from . import (
+    blocking,
+    checks,
+    hub_errors,
+    leaks,
+    options,
+    patched_mode,
+    patching,
+    per_test,
+    report,
+    spawning,
+    timeouts,
+    xdist_workers,
+)
+from .servers import wsgi_server
+from .spawning import gevent_pool, spawn
+
+# --- end greenlet fixtures ---
 
 MARKERS = (
     "needs_gevent_patch: skip this test unless the run is monkey-patched "
     "(pytest --gevent-patch, or python -m pytest_gevent_lab).",
+    # --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
+    timeouts.MARKER_HELP,
+    blocking.MARKER_HELP,
+    hub_errors.MARKER_HELP,
+    # --- end greenlet fixtures ---
 )
 
 
@@ -26,6 +49,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
+    checks.configure(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -53,3 +77,65 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("-", "gevent-lab: patching in xdist workers")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+# --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
+__all__ = ["gevent_pool", "spawn", "wsgi_server"]  # fixtures pytest finds in this module
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> object:
+    result = yield
+    items: list[object] = result if isinstance(result, list) else [result]
+    for item in items:
+        if isinstance(item, pytest.Item):
+            per_test.resolve(item)  # a bad marker is a collection error naming the test
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+) -> object:
+    with leaks.fixture_owner(
+        request.config.stash[spawning.tracker_key],
+        request.config.stash[checks.plain_key],
+        fixturedef,
+    ):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> object:
+    with checks.around_test(item):
+        return (yield)
+
+
+# specname: the hook name is taken by the needs_gevent_patch skip above (pytest
+# only reads hooks whose function name starts with "pytest_").
+@pytest.hookimpl(wrapper=True, specname="pytest_runtest_setup")
+def pytest_runtest_setup_greenlet_checks(item: pytest.Item) -> object:
+    __tracebackhide__ = True
+    result = yield
+    checks.after_setup(item)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    __tracebackhide__ = True
+    with checks.watching_call(item) as seen:
+        result = yield
+    checks.after_call(item, seen)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> object:
+    __tracebackhide__ = True
+    result = yield
+    checks.after_teardown(item)
+    return result
+
+
+# --- end greenlet fixtures ---
