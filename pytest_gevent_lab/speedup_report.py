@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from . import report
-from .speedup_stats import MARGIN, Verdict, format_seconds
+from .speedup_stats import MARGIN, Verdict, format_seconds, min_rounds
 
 PROPERTY = "gevent_lab_speedup"
 # junitxml property name -> entry key: the figures a CI page shows at a glance.
@@ -82,7 +82,8 @@ def failure_message(verdict: Verdict, settings: dict[str, Any], hint: str | None
     supported = (
         f"the rounds support at least {verdict.supported:.2f}x beyond noise"
         if verdict.supported is not None
-        else f"{settings['rounds']} rounds cannot tell any speedup from noise (5 or more can)"
+        else f"{settings['rounds']} rounds cannot tell any speedup from noise "
+        f"({min_rounds()} or more can)"
     )
     lines = [
         "concurrent_speedup: the concurrent run was not faster by the required ratio beyond noise",
@@ -146,8 +147,9 @@ class SpeedupResults:
         self.config = config
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if hasattr(self.config, "workerinput"):  # the controller files worker results
-            return
+        # Every phase's report carries the item's user_properties: file the call's only.
+        if report.when != "call" or hasattr(self.config, "workerinput"):
+            return  # under xdist the controller files what the workers measured
         for name, value in report.user_properties:
             if name == PROPERTY:
                 _file(self.config, json.loads(str(value)))
