@@ -90,7 +90,8 @@ def failure_message(verdict: Verdict, settings: dict[str, Any], hint: str | None
     )
     extended = ""
     if settings["rounds_run"] > settings["rounds"]:
-        extended = f" (the first {settings['rounds']} were undecided, so more ran)"
+        more = settings["rounds_run"] - settings["rounds"]
+        extended = f" (the first {settings['rounds']} left it undecided, so {more} more ran)"
     lines = [
         "concurrent_speedup: the concurrent run was not faster by the required ratio beyond noise",
         f"  sequential: {verdict.sequential.describe()}",
@@ -107,8 +108,16 @@ def failure_message(verdict: Verdict, settings: dict[str, Any], hint: str | None
 
 
 # Share of the time it could run that the body's thread spent on a CPU. Measured
-# under load: CPU-bound bodies 0.4 and up, bodies waiting on time.sleep 0.05 at most.
+# under load: CPU-bound bodies 0.65 and up, bodies waiting on time.sleep 0.06 at most.
 BUSY = 0.2
+
+
+def _busy(runs: list[Run]) -> float:
+    cpu = sum(run.cpu_seconds for run in runs)
+    # schedstat's run-queue delay sometimes exceeds the wall time on a loaded
+    # machine: a thread that waited that long for a CPU wanted one.
+    runnable = sum(run.seconds - run.ready_seconds for run in runs)
+    return min(1.0, cpu / runnable) if runnable > 0 else 1.0
 
 
 def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
@@ -119,8 +128,7 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
             "add rounds (--gevent-speedup-rounds) or make the body's work longer than the noise"
         )
     concurrent = [run for run in runs if run.timed and run.mode == "concurrent"]
-    runnable = sum(run.seconds - run.ready_seconds for run in concurrent)
-    busy = sum(run.cpu_seconds for run in concurrent) / runnable if runnable > 0 else 0.0
+    busy = _busy(concurrent)
     blocked = max(concurrent, key=lambda run: run.longest_block)
     # A block this long relative to the run is one call holding the hub, not scheduling noise.
     if blocked.longest_block >= max(1e-3, 0.2 * verdict.concurrent.median) and busy < BUSY:
@@ -138,7 +146,7 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
     if busy >= BUSY:
         return (
             f"{equal + ' and ' if verdict.equal_within_noise else ''}the body kept the CPU busy "
-            f"{min(busy, 1.0):.0%} of the time it could run: CPU-bound work gains nothing from "
+            f"{busy:.0%} of the time it could run: CPU-bound work gains nothing from "
             "greenlets (only waiting, on sockets, sleeps or subprocesses, overlaps)"
         )
     if verdict.equal_within_noise:

@@ -109,7 +109,7 @@ def test_cpu_bound_body_fails_with_the_cpu_hint(pytester: pytest.Pytester) -> No
             "*concurrent: median * (range * to *)",
             "*speedup:    *x (median / median); the rounds support at least *x beyond noise",
             "*required:   more than 2.10x (min_speedup=2 and a 5% margin*",
-            "*rounds:     5 timed pairs after 1 warmup pair(s)",
+            "*rounds:     * timed pairs after 1 warmup pair(s)*",  # 15 if the first 5 were noisy
             "*hint: *the body kept the CPU busy * of the time it could run: CPU-bound work "
             "gains nothing from greenlets*",
         ]
@@ -152,8 +152,8 @@ def test_too_few_rounds_fail_and_say_how_many_are_needed(pytester: pytest.Pytest
     result.stdout.fnmatch_lines(
         [
             "*3 rounds cannot tell any speedup from noise (5 or more can)*",
-            "*rounds:     3 timed pairs after 1 warmup pair(s) (the first 1 were undecided, "
-            "so more ran)",
+            "*rounds:     3 timed pairs after 1 warmup pair(s) (the first 1 left it undecided, "
+            "so 2 more ran)",
         ]
     )
 
