@@ -2,13 +2,14 @@
 
 Tracked greenlets (``spawn``, ``gevent_pool``) are known by owner, so a leak is
 an error that names the function and the line that spawned it. Greenlets
-started with plain ``gevent.spawn`` are found by scanning the garbage
-collector's objects, which costs milliseconds, so the scan runs only when this
-thread's hub exists and its loop ran (or has callbacks queued) during the test;
-a plain leak is killed and reported as a :class:`GreenletLeakWarning` (an error
-under ``-W error``), because which test started it is inferred, not recorded.
-Greenlets alive when a wider-scoped fixture finishes setting up belong to it
-and are never reported by a test.
+started with plain ``gevent.spawn`` are found without scanning the heap (a
+``gc.get_objects()`` walk costs milliseconds per test): a ``greenlet.settrace``
+hook notes every greenlet switched to during the test, and the loop's queued
+callbacks name those started but not run yet. A plain leak is killed and
+reported as a :class:`GreenletLeakWarning` (an error under ``-W error``),
+because which test started it is inferred, not recorded. Greenlets running
+when a wider-scoped fixture finishes setting up belong to it and are never
+reported by a test; so do greenlets that existed before the first test.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import gevent
+import greenlet
 import pytest
 from gevent._hub_local import get_hub_if_exists
 
@@ -48,10 +50,11 @@ def check_owner(owner: Owner) -> None:
     alive = owner.take_alive()
     if not alive:
         return
-    described = [_describe(g, f, where) for g, f, where in alive]  # a dead one forgets its run
-    spawning.kill([g for g, _, _ in alive])
-    killed = [text for (g, _, _), text in zip(alive, described, strict=True) if g.dead]
-    refused = [text for (g, _, _), text in zip(alive, described, strict=True) if not g.dead]
+    # described before the kill: a dead greenlet forgets what it ran
+    described = [_describe(g, f, f"{file}:{line}") for g, f, file, line in alive]
+    spawning.kill([entry[0] for entry in alive])
+    killed = [text for entry, text in zip(alive, described, strict=True) if entry[0].dead]
+    refused = [text for entry, text in zip(alive, described, strict=True) if not entry[0].dead]
     lines = [f"leaked greenlet(s) from {owner.name}: still running at teardown"]
     if killed:
         lines.append("killed:")
@@ -64,76 +67,78 @@ def check_owner(owner: Owner) -> None:
 
 
 class PlainGreenlets:
-    """Which plain greenlets existed before a test, to report the ones it left behind."""
+    """Greenlets that ran during a test, to report those it left running."""
 
     def __init__(self) -> None:
-        self.known: weakref.WeakSet[gevent.Greenlet] | None = None
-        self.hub: Any = None
-        self.loop_state: tuple[int, int] = (-1, -1)
-
-    def _alive(self) -> list[gevent.Greenlet]:
-        hub = get_hub_if_exists()
-        return [
-            obj
-            for obj in gc.get_objects()
-            if isinstance(obj, gevent.Greenlet) and obj and not obj.dead and obj.parent is hub
-        ]
-
-    def remember(self) -> None:
-        """Mark every live greenlet of this thread as not the next test's leak."""
-        if get_hub_if_exists() is not None:
-            self.known = weakref.WeakSet(self._alive())
+        self.known: weakref.WeakSet[gevent.Greenlet] | None = None  # not the test's
+        self.seen: set[Any] = set()
+        self.previous_trace: Any = None
 
     def begin(self) -> None:
-        hub = get_hub_if_exists()
-        if hub is not None and self.known is None:
-            self.remember()  # first test since this hub appeared
-        self.hub = hub
-        self.loop_state = _loop_state(hub)
+        if self.known is None:
+            self.known = weakref.WeakSet()
+            if get_hub_if_exists() is not None:  # a hub made outside any test: once
+                self.known.update(
+                    obj for obj in gc.get_objects() if isinstance(obj, gevent.Greenlet) and obj
+                )
+        self.seen = set()
+        self.previous_trace = greenlet.gettrace()
+        greenlet.settrace(self._trace)
 
-    def _hub_ran(self) -> bool:
+    def _trace(self, event: str, args: Any) -> None:
+        if event == "switch" or event == "throw":
+            self.seen.add(args[1])
+        if self.previous_trace is not None:
+            self.previous_trace(event, args)
+
+    def _candidates(self) -> list[gevent.Greenlet]:
         hub = get_hub_if_exists()
         if hub is None:
-            return False
-        if hub is not self.hub:
-            return True
-        callbacks = getattr(hub.loop, "_callbacks", None)
-        return _loop_state(hub) != self.loop_state or callbacks is None or len(callbacks) > 0
+            return []
+        queued = [  # started, not run yet: their first switch is still a loop callback
+            getattr(callback.callback, "__self__", None)
+            for callback in getattr(hub.loop, "_callbacks", ())
+        ]
+        known = self.known if self.known is not None else ()
+        return [
+            g
+            for g in (*self.seen, *queued)
+            if isinstance(g, gevent.Greenlet)
+            and g
+            and not g.dead
+            and g.parent is hub
+            and g not in known
+            and getattr(g, _OWNER_ATTR, None) is None
+        ]
+
+    def adopt(self) -> None:
+        """The greenlets running now belong to a wider fixture just set up, not to the test."""
+        if self.known is not None:
+            self.known.update(self._candidates())
 
     def end(self, nodeid: str) -> None:
         """Kill plain greenlets the test left running and warn about them."""
-        if not self._hub_ran():
+        if greenlet.gettrace() == self._trace:
+            greenlet.settrace(self.previous_trace)
+        leaked = list(dict.fromkeys(self._candidates()))
+        self.seen = set()
+        if not leaked:
             return
-        known = self.known if self.known is not None else ()
-        leaked = [
-            g for g in self._alive() if g not in known and getattr(g, _OWNER_ATTR, None) is None
-        ]
-        if leaked:
-            described = [repr(g) for g in leaked]  # before the kill: a dead one forgets its run
-            spawning.kill(leaked)
-            names = "\n".join(
-                f"  {text}" + ("" if g.dead else " (refused to die)")
-                for g, text in zip(leaked, described, strict=True)
-            )
-            warnings.warn(
-                GreenletLeakWarning(
-                    f"{nodeid}: greenlet(s) started with plain gevent.spawn were still running "
-                    f"at teardown and were killed:\n{names}\n"
-                    "join them, kill them, or spawn them with the `spawn` fixture "
-                    "(which names the spawning line)."
-                ),
-                stacklevel=1,
-            )
-        self.remember()
-
-
-def _loop_state(hub: Any) -> tuple[int, int]:
-    """Loop iterations and active watchers (libev): a test that left a greenlet waiting
-    on a timer or I/O changed the second, one that ran the loop the first."""
-    if hub is None:
-        return (-1, -1)
-    loop = hub.loop
-    return (int(getattr(loop, "iteration", -1)), int(getattr(loop, "activecnt", -1)))
+        described = [repr(g) for g in leaked]  # before the kill: a dead one forgets its run
+        spawning.kill(leaked)
+        names = "\n".join(
+            f"  {text}" + ("" if g.dead else " (refused to die)")
+            for g, text in zip(leaked, described, strict=True)
+        )
+        warnings.warn(
+            GreenletLeakWarning(
+                f"{nodeid}: greenlet(s) started with plain gevent.spawn were still running "
+                f"at teardown and were killed:\n{names}\n"
+                "join them, kill them, or spawn them with the `spawn` fixture "
+                "(which names the spawning line)."
+            ),
+            stacklevel=1,
+        )
 
 
 @contextlib.contextmanager
@@ -155,4 +160,4 @@ def fixture_owner(
         yield
     finally:
         tracker.fixtures.remove(owner)
-        plain.remember()
+        plain.adopt()

@@ -198,3 +198,61 @@ def test_bad_pool_size_is_a_clear_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*gevent_pool: expected size=None*or a positive int, got 0*"])
+
+
+def test_leaks_are_killed_even_when_a_fixture_teardown_fails(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            leaked = []
+
+            @pytest.fixture
+            def breaks_at_teardown():
+                yield
+                raise RuntimeError("teardown broke")
+
+            def test_leaks(breaks_at_teardown, spawn):
+                leaked.append(spawn(gevent.sleep, 100))
+                gevent.sleep(0)
+
+            def test_next():
+                assert leaked[0].dead
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*RuntimeError: teardown broke*", "*leaked greenlet(s)*"])
+
+
+def test_plain_greenlets_never_run_or_owned_by_a_wider_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            started = []
+
+            @pytest.fixture(scope="module")
+            def plain_server():
+                server = gevent.spawn(gevent.sleep, 100)   # belongs to the fixture
+                gevent.sleep(0)
+                yield server
+                server.kill()
+
+            def test_uses_server(plain_server):
+                gevent.sleep(0)
+
+            def test_spawns_without_yielding(plain_server):
+                started.append(gevent.spawn(gevent.sleep, 100))  # queued, never ran
+
+            def test_after(plain_server):
+                assert started[0].dead and not plain_server.dead
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly", "-W", "default")
+    result.assert_outcomes(passed=3, warnings=1)
+    result.stdout.fnmatch_lines(["*GreenletLeakWarning: *::test_spawns_without_yielding:*"])
