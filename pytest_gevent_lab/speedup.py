@@ -1,8 +1,9 @@
 """Running a ``concurrent_speedup`` test: one body, called sequentially and concurrently.
 
 pytest calls a test function once. For a marked test, :func:`call_marked`
-(from ``pytest_pyfunc_call``) calls it ``2 * (warmup + rounds)`` times with the
-same fixture values, so fixtures are set up and torn down once and only the
+(from ``pytest_pyfunc_call``) calls it ``2 * (warmup + rounds)`` times (more
+when the verdict needs a second look, see speedup_stats) with the same fixture
+values, so fixtures are set up and torn down once and only the
 body is timed; the body must therefore be repeatable. The runs alternate
 S, C, S, C: whatever slowly changes on the machine (another process, the CPU
 clock) touches both modes alike. ``spawning.run_mode`` makes ``spawn`` and
@@ -40,9 +41,8 @@ def gevent_mode() -> spawning.Mode:
     """The run a ``concurrent_speedup`` body is in: ``"sequential"`` or ``"concurrent"``.
 
     ``"single"`` in unmarked tests. For the rare body that must behave
-    differently in the two runs. The value
-    is the body's: a fixture that asks for ``gevent_mode`` is set up once and
-    sees ``"single"``.
+    differently in the two runs. The value is the body's: a fixture that asks
+    for ``gevent_mode`` is set up once and sees ``"single"``.
     """
     return spawning.current_mode()
 
@@ -63,12 +63,16 @@ def call_marked(item: pytest.Function) -> bool | None:
     }
     testargs = {arg: item.funcargs[arg] for arg in item._fixtureinfo.argnames}
     runs: list[Run] = []
-    _run_pairs(item, testargs, runs, settings, spec.warmup + rounds)
-    verdict = _judge(runs, spec.min_speedup)
-    if verdict.worth_more_rounds:  # the second look of the rule (speedup_stats)
-        settings["rounds_run"] = SECOND_LOOK_ROUNDS * rounds
-        _run_pairs(item, testargs, runs, settings, spec.warmup + SECOND_LOOK_ROUNDS * rounds)
+    # One watch for all runs: starting one per run (a sampling thread and a
+    # trace function) cost 0.5 ms inside a 1 ms body; _call_once resets it.
+    with blocking.watch() as watch:
+        _run_pairs(item, testargs, watch, runs, settings, spec.warmup + rounds)
         verdict = _judge(runs, spec.min_speedup)
+        if verdict.worth_more_rounds:  # the second look of the rule (speedup_stats)
+            settings["rounds_run"] = SECOND_LOOK_ROUNDS * rounds
+            last_pair = spec.warmup + SECOND_LOOK_ROUNDS * rounds
+            _run_pairs(item, testargs, watch, runs, settings, last_pair)
+            verdict = _judge(runs, spec.min_speedup)
     hint = None if verdict.passed else speedup_report.hint_for(verdict, runs, patching.is_patched())
     speedup_report.record(item, speedup_report.entry(item.nodeid, verdict, runs, settings, hint))
     if not verdict.passed:
@@ -79,6 +83,7 @@ def call_marked(item: pytest.Function) -> bool | None:
 def _run_pairs(
     item: pytest.Function,
     testargs: dict[str, Any],
+    watch: blocking.BlockWatch,
     runs: list[Run],
     settings: dict[str, Any],
     last_pair: int,
@@ -88,7 +93,7 @@ def _run_pairs(
     for pair in range(len(runs) // 2 + 1, last_pair + 1):
         for mode in MODES:
             try:
-                runs.append(_call_once(item.obj, testargs, mode, pair, pair > warmup))
+                runs.append(_call_once(item.obj, testargs, watch, mode, pair, pair > warmup))
             except (KeyboardInterrupt, SystemExit, pytest.skip.Exception, pytest.xfail.Exception):
                 raise
             except BaseException as error:
@@ -115,13 +120,15 @@ def _judge(runs: list[Run], min_speedup: float) -> Verdict:
 def _call_once(
     function: Callable[..., object],
     testargs: dict[str, Any],
+    watch: blocking.BlockWatch,
     mode: RunMode,
     pair: int,
     timed: bool,
 ) -> Run:
     if "gevent_mode" in testargs:
         testargs = {**testargs, "gevent_mode": mode}
-    with blocking.watch() as watch, spawning.run_mode(mode) as record:
+    watch.longest, watch.stack = 0.0, None  # this run's longest block only
+    with spawning.run_mode(mode) as record:
         cpu_start, ready_start = _thread_clocks()
         start = time.perf_counter()
         function(**testargs)
