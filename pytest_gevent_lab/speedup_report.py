@@ -121,40 +121,45 @@ def _busy(runs: list[Run]) -> float:
 
 
 def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
-    """The visible cause of a failed verdict, if any."""
-    if verdict.ratio > verdict.required:
-        return (
+    """The visible causes of a failed verdict, one ``hint:`` line each, if any."""
+    hints = []
+    noisy = verdict.ratio > verdict.required
+    if noisy:
+        hints.append(
             "the median speedup is enough but the rounds vary too much to rely on it: "
             "add rounds (--gevent-speedup-rounds) or make the body's work longer than the noise"
         )
     concurrent = [run for run in runs if run.timed and run.mode == "concurrent"]
     busy = _busy(concurrent)
     blocked = max(concurrent, key=lambda run: run.longest_block)
+    equal = "the concurrent runs were no faster than the sequential ones beyond noise"
     # A block this long relative to the run is one call holding the hub, not scheduling noise.
     if blocked.longest_block >= max(1e-3, 0.2 * verdict.concurrent.median) and busy < BUSY:
         block = format_seconds(blocked.longest_block)
         stack = blocked.block_stack
         where = f"; the longest block was at:\n{stack.rstrip()}" if stack else ""
-        if not patched:
-            return (
-                f"a blocking call kept gevent's hub from running for {block} at a time and the "
-                f"process is not monkey-patched: run with --gevent-patch (or use gevent's "
-                f"cooperative API){where}"
-            )
-        return f"a call kept gevent's hub from running for {block} at a time{where}"
-    equal = "the sequential and concurrent runs are equal within noise"
-    if busy >= BUSY:
-        return (
-            f"{equal + ' and ' if verdict.equal_within_noise else ''}the body kept the CPU busy "
-            f"{busy:.0%} of the time it could run: CPU-bound work gains nothing from "
-            "greenlets (only waiting, on sockets, sleeps or subprocesses, overlaps)"
+        fix = (
+            " and the process is not monkey-patched: run with --gevent-patch (or use gevent's "
+            "cooperative API)"
+            if not patched
+            else ""
         )
-    if verdict.equal_within_noise:
-        return (
+        hints.append(
+            f"a blocking call kept gevent's hub from running for {block} at a time{fix}{where}"
+        )
+    elif busy >= BUSY:
+        prefix = f"{equal} and " if verdict.no_speedup_beyond_noise else ""
+        hints.append(
+            f"{prefix}the body kept the CPU busy {busy:.0%} of the time it could run: "
+            "CPU-bound work gains nothing from greenlets (only waiting, on sockets, sleeps or "
+            "subprocesses, overlaps)"
+        )
+    elif verdict.no_speedup_beyond_noise and not noisy:
+        hints.append(
             f"{equal} while the CPU was mostly idle: the greenlets waited for each other "
             "(a lock, a pool of size 1, or a join inside the spawning loop?)"
         )
-    return None
+    return "\nhint: ".join(hints) or None
 
 
 class SpeedupResults:

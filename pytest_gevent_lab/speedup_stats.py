@@ -73,7 +73,7 @@ class Verdict:
     required: float
     inversions_allowed: int | None
     # Relative half-range of the rounds: how far apart two rounds of one mode may
-    # lie by chance. Used for "equal within noise", not for the verdict itself.
+    # lie by chance. Used for hints when there is no supported speedup to go by.
     noise: float
 
     @property
@@ -82,7 +82,10 @@ class Verdict:
         return not self.passed and self.ratio > self.required
 
     @property
-    def equal_within_noise(self) -> bool:
+    def no_speedup_beyond_noise(self) -> bool:
+        """The rounds do not show the concurrent run faster at all (beyond the margin)."""
+        if self.supported is not None:
+            return self.supported <= 1 + MARGIN
         return abs(self.ratio - 1.0) <= max(self.noise, MARGIN)
 
 

@@ -103,9 +103,14 @@ def test_too_few_rounds_never_pass() -> None:
     assert not verdict.passed
 
 
-def test_equal_within_noise() -> None:
-    assert decide([1.0, 1.1, 0.9, 1.0, 1.05], [1.0, 0.95, 1.08, 1.0, 0.92], 1.0).equal_within_noise
-    assert not decide([2.0] * 5, [1.0] * 5, 1.0).equal_within_noise
+def test_no_speedup_beyond_noise() -> None:
+    overlapping = decide([1.0, 1.3, 0.9, 1.2, 1.25], [1.0, 0.95, 1.08, 1.0, 0.92], 2.0)
+    assert overlapping.ratio > 1.1  # the medians alone would suggest a speedup
+    assert overlapping.no_speedup_beyond_noise
+    assert not decide([1.5] * 5, [1.0] * 5, 2.0).no_speedup_beyond_noise
+    # Too few rounds for a bound: the medians against the spread of the rounds.
+    assert decide([1.0, 1.02], [1.0, 0.99], 2.0).no_speedup_beyond_noise
+    assert not decide([2.0, 2.0], [1.0, 1.0], 2.0).no_speedup_beyond_noise
 
 
 def test_decide_needs_paired_rounds() -> None:

@@ -116,6 +116,38 @@ def test_cpu_bound_body_fails_with_the_cpu_hint(pytester: pytest.Pytester) -> No
     )
 
 
+def test_lock_that_serialises_the_work_fails_with_the_waiting_hint(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+            import gevent.lock
+            import pytest
+
+            def fetch(lock):
+                with lock:
+                    gevent.sleep(0.003)
+
+            # Serialised by the lock, the concurrent run is as slow as the sequential one.
+            @pytest.mark.concurrent_speedup(min_speedup=2.0)
+            def test_fan_out(spawn):
+                lock = gevent.lock.BoundedSemaphore(1)
+                gevent.joinall([spawn(fetch, lock) for _ in range(4)], raise_error=True)
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*hint: the concurrent runs were no faster than the sequential ones beyond noise while "
+            "the CPU was mostly idle: the greenlets waited for each other (a lock*",
+        ]
+    )
+
+
 UNPATCHED_SLEEP = """
     import time
     import gevent
