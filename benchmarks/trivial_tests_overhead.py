@@ -11,13 +11,20 @@ load on a shared machine than wall time) is reported, with wall time beside it
 case where the plain-greenlet leak scan runs at each teardown; without it the
 tests never touch gevent (no hub is created, as the plugin promises).
 
+``--in-process`` runs both sides with ``pytest.main`` in this one process
+instead: imports are paid once, so the ratio is the per-test cost of the hooks
+alone (the subprocess ratio also carries the one-time import of the plugin,
+gevent and the foundation's report header).
+
     python benchmarks/trivial_tests_overhead.py [--tests 2000] [--rounds 7] [--gevent]
+                                                [--in-process]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
+import io
 import resource
 import statistics
 import subprocess
@@ -44,10 +51,9 @@ def run(root: Path, extra: list[str]) -> tuple[float, float]:
     """(CPU seconds, wall seconds) of one pytest run."""
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
     cmd += ["-p", "no:xdist", "-p", "no:timeout", *extra]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -56,23 +62,41 @@ def run(root: Path, extra: list[str]) -> tuple[float, float]:
     return cpu, wall
 
 
+def run_in_process(root: Path, extra: list[str]) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one ``pytest.main`` run in this process."""
+    import pytest
+
+    args = ["-q", "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:xdist"]
+    args += ["-p", "no:timeout", "--rootdir", str(root), str(root), *extra]
+    cpu, start = time.process_time(), time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = pytest.main(args)
+    if code != 0:
+        raise SystemExit(f"pytest failed ({' '.join(extra)}): exit code {code}")
+    return time.process_time() - cpu, time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--gevent", action="store_true", help="each test does gevent.sleep(0)")
+    parser.add_argument("--in-process", action="store_true", help="pytest.main in this process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_suite(root, args.tests, args.gevent)
         without: list[tuple[float, float]] = []
         with_plugin: list[tuple[float, float]] = []
-        run(root, [])  # warm-up: the file cache
+        runner = run_in_process if args.in_process else run
+        runner(root, [])  # warm-up: the file cache (and the imports, in process)
         for round_ in range(args.rounds):
             sides = [(without, ["-p", "no:gevent_lab"]), (with_plugin, [])]
             for results, extra in sides if round_ % 2 else reversed(sides):  # ABBA
-                results.append(run(root, extra))
-    kind = "gevent.sleep(0)" if args.gevent else "pass"
+                results.append(runner(root, extra))
+    kind = ("gevent.sleep(0)" if args.gevent else "pass") + (
+        ", in process" if args.in_process else ""
+    )
     print(f"{args.tests} trivial tests ({kind}), {args.rounds} rounds each, medians:")
     print("                     CPU s    wall s")
     rows = [("-p no:gevent_lab", without), ("with the plugin", with_plugin)]

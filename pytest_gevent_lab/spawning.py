@@ -22,13 +22,15 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import gevent
-import gevent.lock
-import gevent.pool
 import pytest
 from greenlet import getcurrent
+
+if TYPE_CHECKING:  # imported when first used: the plugin's import stays light
+    import gevent.lock
+    import gevent.pool
 
 Mode = Literal["single", "sequential", "concurrent"]
 
@@ -73,7 +75,12 @@ def run_mode(mode: Literal["sequential", "concurrent"]) -> Iterator[RunRecord]:
     saved = _mode, _record, _turns
     record = RunRecord(mode)
     _mode, _record = mode, record
-    _turns = gevent.lock.Semaphore(1) if mode == "sequential" else None
+    if mode == "sequential":
+        from gevent.lock import Semaphore
+
+        _turns = Semaphore(1)
+    else:
+        _turns = None
     try:
         yield record
     finally:
@@ -203,12 +210,14 @@ class Tracker:
             raise ValueError(
                 f"gevent_pool: expected size=None (unbounded Group) or a positive int, got {size!r}"
             )
+        from gevent.pool import Group, Pool
+
         factory = _TrackedFactory(self)
         if size is None:
-            group = gevent.pool.Group()  # Group() takes greenlets, not a greenlet_class
+            group = Group()  # Group() takes greenlets, not a greenlet_class
             group.greenlet_class = factory
             return group
-        return gevent.pool.Pool(size, greenlet_class=factory)
+        return Pool(size, greenlet_class=factory)
 
 
 class _TrackedFactory:

@@ -14,7 +14,6 @@ import contextlib
 from collections.abc import Iterator
 
 import gevent
-from gevent.util import GreenletTree
 from greenlet import getcurrent
 
 MARKER_HELP = (
@@ -32,6 +31,8 @@ class GeventTimeout(BaseException):
 
 
 def _tree() -> str:
+    from gevent.util import GreenletTree  # only on expiry: keeps the plugin's import light
+
     try:
         tree: str = GreenletTree.current_tree().format(
             # innermost frames only: the main greenlet's full stack is all of pytest
