@@ -13,10 +13,12 @@ every greenlet of a run before the next run starts.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import pytest
@@ -63,15 +65,13 @@ def call_marked(item: pytest.Function) -> bool | None:
     }
     testargs = {arg: item.funcargs[arg] for arg in item._fixtureinfo.argnames}
     runs: list[Run] = []
-    # One watch for all runs: starting one per run (a sampling thread and a
-    # trace function) cost 0.5 ms inside a 1 ms body; _call_once resets it.
-    with blocking.watch() as watch:
-        _run_pairs(item, testargs, watch, runs, settings, spec.warmup + rounds)
+    with _probes() as probes:
+        _run_pairs(item, testargs, probes, runs, settings, spec.warmup + rounds)
         verdict = _judge(runs, spec.min_speedup)
         if verdict.worth_more_rounds:  # the second look of the rule (speedup_stats)
             settings["rounds_run"] = SECOND_LOOK_ROUNDS * rounds
             last_pair = spec.warmup + SECOND_LOOK_ROUNDS * rounds
-            _run_pairs(item, testargs, watch, runs, settings, last_pair)
+            _run_pairs(item, testargs, probes, runs, settings, last_pair)
             verdict = _judge(runs, spec.min_speedup)
     hint = None if verdict.passed else speedup_report.hint_for(verdict, runs, patching.is_patched())
     speedup_report.record(item, speedup_report.entry(item.nodeid, verdict, runs, settings, hint))
@@ -83,7 +83,7 @@ def call_marked(item: pytest.Function) -> bool | None:
 def _run_pairs(
     item: pytest.Function,
     testargs: dict[str, Any],
-    watch: blocking.BlockWatch,
+    probes: _Probes,
     runs: list[Run],
     settings: dict[str, Any],
     last_pair: int,
@@ -93,7 +93,7 @@ def _run_pairs(
     for pair in range(len(runs) // 2 + 1, last_pair + 1):
         for mode in MODES:
             try:
-                runs.append(_call_once(item.obj, testargs, watch, mode, pair, pair > warmup))
+                runs.append(_call_once(item.obj, testargs, probes, mode, pair, pair > warmup))
             except (KeyboardInterrupt, SystemExit, pytest.skip.Exception, pytest.xfail.Exception):
                 raise
             except BaseException as error:
@@ -120,20 +120,21 @@ def _judge(runs: list[Run], min_speedup: float) -> Verdict:
 def _call_once(
     function: Callable[..., object],
     testargs: dict[str, Any],
-    watch: blocking.BlockWatch,
+    probes: _Probes,
     mode: RunMode,
     pair: int,
     timed: bool,
 ) -> Run:
     if "gevent_mode" in testargs:
         testargs = {**testargs, "gevent_mode": mode}
+    watch = probes.watch
     watch.longest, watch.stack = 0.0, None  # this run's longest block only
     with spawning.run_mode(mode) as record:
-        cpu_start, ready_start = _thread_clocks()
+        cpu_start, ready_start = probes.thread_clocks()
         start = time.perf_counter()
         function(**testargs)
         seconds = time.perf_counter() - start
-        cpu_end, ready_end = _thread_clocks()
+        cpu_end, ready_end = probes.thread_clocks()
         running = sum(1 for greenlet in record.greenlets if not greenlet.dead)
         if running:
             # Their work would fall outside the timed body and the next run.
@@ -156,21 +157,44 @@ def _call_once(
     )
 
 
-def _thread_clocks() -> tuple[float, float]:
-    """This thread's seconds on a CPU, and waiting for one while ready to run.
+class _Probes:
+    """What a run measures besides its time: hub blocks, and this thread's CPU clocks."""
 
-    The second tells CPU-bound work slowed by other processes (it waits for a
-    CPU) from a blocking call (it waits for nothing): Linux's schedstat has it;
-    elsewhere it is 0 and the hint may call a loaded machine's CPU-bound body
-    a blocking one. (schedstat's own CPU time lags by up to a clock tick, too
-    coarse for short bodies; thread_time() does not.)
-    """
-    try:
-        with open("/proc/thread-self/schedstat", "rb") as stat:
-            waiting = int(stat.read().split()[1]) / 1e9
-    except (OSError, ValueError, IndexError):
+    def __init__(self, watch: blocking.BlockWatch, schedstat: int | None) -> None:
+        self.watch = watch
+        self._schedstat = schedstat
+
+    def thread_clocks(self) -> tuple[float, float]:
+        """This thread's seconds on a CPU, and waiting for one while ready to run.
+
+        The second tells CPU-bound work slowed by other processes (it waits for
+        a CPU) from a blocking call (it waits for nothing): Linux's schedstat
+        has it; elsewhere it is 0, and a loaded machine's CPU-bound body may
+        get the hint for a blocking one. (schedstat's own CPU time lags by up
+        to a clock tick, too coarse for short bodies; thread_time() does not.)
+        """
         waiting = 0.0
-    return time.thread_time(), waiting
+        if self._schedstat is not None:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                waiting = int(os.pread(self._schedstat, 128, 0).split()[1]) / 1e9
+        return time.thread_time(), waiting
+
+
+@contextlib.contextmanager
+def _probes() -> Iterator[_Probes]:
+    # One watch and one open schedstat for all runs: a watch per run (a sampling
+    # thread and a trace function) cost 0.5 ms inside a 1 ms body, opening the
+    # file 10 us per read; _call_once resets the watch.
+    try:
+        schedstat: int | None = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    except OSError:
+        schedstat = None
+    try:
+        with blocking.watch() as watch:
+            yield _Probes(watch, schedstat)
+    finally:
+        if schedstat is not None:
+            os.close(schedstat)
 
 
 def _run_name(mode: str, pair: int, warmup: int, rounds: int) -> str:
