@@ -16,8 +16,8 @@ import pytest
 NAME = "concurrent_speedup"
 MARKER_LINE = (
     f"{NAME}(min_speedup=1.0, rounds=5, warmup=1): run the test body sequentially and "
-    "concurrently, alternating, and pass only when the concurrent run is faster than "
-    "min_speedup times beyond noise (gevent-lab)."
+    "concurrently, alternating, and pass only when sequential time / concurrent time "
+    "exceeds min_speedup beyond noise (gevent-lab)."
 )
 # The fixtures whose greenlets the sequential run serialises.
 SPAWNING_FIXTURES = ("spawn", "gevent_pool")
