@@ -75,6 +75,13 @@ def add_options(parser: pytest.Parser) -> None:
         help="gevent-lab: hub-blocking threshold in seconds (as --gevent-block-threshold).",
     )
     group.addoption(
+        "--gevent-speedup-rounds",
+        metavar="N",
+        default=None,
+        help="override the rounds of every concurrent_speedup test (e.g. more in a nightly job).",
+    )
+
+    group.addoption(
         "--gevent-report",
         metavar="PATH.json",
         default=None,

@@ -15,6 +15,8 @@ from . import (
     per_test,
     report,
     spawning,
+    speedup,
+    speedup_marker,
     timeouts,
     xdist_workers,
 )
@@ -22,6 +24,7 @@ from .interleaving import interleaving
 from .sequencer import sequencer
 from .servers import wsgi_server
 from .spawning import gevent_pool, spawn
+from .speedup import gevent_mode
 from .switch_trace import switch_trace
 
 MARKERS = (
@@ -32,6 +35,7 @@ MARKERS = (
     blocking.MARKER_HELP,
     hub_errors.MARKER_HELP,
     # --- end greenlet fixtures ---
+    speedup_marker.MARKER_LINE,
 )
 
 
@@ -50,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     checks.configure(config)
+    speedup.configure(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -59,6 +64,21 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("needs_gevent_patch") and not patching.is_patched():
         pytest.skip("needs --gevent-patch: this test only makes sense in a monkey-patched run")
+
+
+# -- concurrent_speedup --
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    speedup_marker.check_collected(metafunc)
+
+
+# tryfirst: a marked test's body is called by us, repeatedly; returning True
+# keeps pytest's own pytest_pyfunc_call from calling it once more.
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    return speedup.call_marked(pyfuncitem)
+
+
+# -- end concurrent_speedup --
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -83,7 +103,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 # --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
 # fixtures pytest finds in this module's namespace
-__all__ = ["gevent_pool", "interleaving", "sequencer", "spawn", "switch_trace", "wsgi_server"]
+__all__ = [
+    "gevent_mode",
+    "gevent_pool",
+    "interleaving",
+    "sequencer",
+    "spawn",
+    "switch_trace",
+    "wsgi_server",
+]
 
 
 @pytest.hookimpl(wrapper=True)
