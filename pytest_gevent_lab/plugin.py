@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 import pytest
 
-from . import options, patched_mode, patching, report, xdist_workers
+from . import claims, claims_table, options, patched_mode, patching, report, xdist_workers
+from .claims import record_figure
+
+__all__ = ["record_figure"]
 
 MARKERS = (
     "needs_gevent_patch: skip this test unless the run is monkey-patched "
     "(pytest --gevent-patch, or python -m pytest_gevent_lab).",
+    claims.MARKER,
 )
 
 
@@ -26,6 +32,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
+    # pytest_runtest_logreport gets no config: a small object holding it files the claims.
+    config.pluginmanager.register(claims.ClaimsFiler(config), claims.FILER_NAME)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -53,3 +61,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("-", "gevent-lab: patching in xdist workers")
         for line in lines:
             terminalreporter.write_line(line)
+    claims_table.write_summary(terminalreporter, claims.entries(terminalreporter.config))
+
+
+# --- claims (the claim marker, record_figure, the claims table) ---
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    collect_report = yield
+    return claims.check_collected(collect_report)
