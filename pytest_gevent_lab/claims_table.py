@@ -108,7 +108,8 @@ def table_lines(entries: Iterable[dict[str, Any]], width: int = 100) -> list[str
         if group[0].get("source"):
             cells += wrap(f"source: {group[0]['source']}", claim_width)
         for figure in (figure for entry in group for figure in entry["figures"]):
-            cells += wrap("- " + format_figure(figure), claim_width)
+            head, *rest = wrap(format_figure(figure), claim_width - 2)
+            cells += ["- " + head, *("  " + line for line in rest)]
         lines.append(row(claim_id, verdict, cells[0]))
         lines.extend(row("", "", cell) for cell in cells[1:])
     return lines
@@ -120,7 +121,7 @@ def totals_line(entries: Iterable[dict[str, Any]]) -> str:
     for verdict in verdicts:
         key = UNVERIFIED if verdict.startswith(UNVERIFIED) else verdict
         counts[key] = counts.get(key, 0) + 1
-    return f"{len(verdicts)} claims; " + ", ".join(f"{v}: {n}" for v, n in counts.items())
+    return f"claims: {len(verdicts)} (" + ", ".join(f"{v}: {n}" for v, n in counts.items()) + ")"
 
 
 def write_summary(terminalreporter: Any, entries: list[dict[str, Any]]) -> None:

@@ -43,7 +43,7 @@ def test_passing_claims_show_their_verdict_and_figures(pytester: pytest.Pytester
             "*- socket class: <class 'gevent._socket3.socket'>",
             "threads-slow *does not hold *Python threads perform very poorly",
             "*- thread speedup: 4.8 x",
-            "2 claims; holds: 1, does not hold: 1",
+            "claims: 2 (holds: 1, does not hold: 1)",
         ]
     )
 
@@ -117,7 +117,9 @@ def test_one_claim_checked_by_two_tests_holds_only_if_both_pass(pytester: pytest
         """
     )
     result = pytester.runpytest("-p", "no:randomly")
-    result.stdout.fnmatch_lines(["c1 *unverified (1 failed) *the claim", "1 claims; unverified: 1"])
+    result.stdout.fnmatch_lines(
+        ["c1 *unverified (1 failed) *the claim", "claims: 1 (unverified: 1)"]
+    )
 
 
 @pytest.mark.parametrize(
