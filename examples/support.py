@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 def run_python(
@@ -65,8 +66,9 @@ def alternating_medians(
 class LatencyServer(ThreadingHTTPServer):
     """An HTTP server on 127.0.0.1 whose every answer takes ``latency`` seconds.
 
-    ``plan`` gives the next requests their own latencies, in arrival order
-    (then ``latency`` again): the way to make responses arrive out of order.
+    ``plan`` gives the next connections their own latencies, in the order they
+    were accepted (then ``latency`` again): the way to make responses arrive out
+    of order. Accepting is sequential, so that order is the order of connecting.
     """
 
     daemon_threads = True
@@ -75,6 +77,7 @@ class LatencyServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _SlowHandler)
         self.latency = latency
         self.plan: list[float] = []
+        self._latencies: dict[object, float] = {}
         self._lock = threading.Lock()
 
     @property
@@ -82,16 +85,21 @@ class LatencyServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}/"
 
-    def next_latency(self) -> float:
+    def process_request(self, request: Any, client_address: Any) -> None:
         with self._lock:
-            return self.plan.pop(0) if self.plan else self.latency
+            self._latencies[request] = self.plan.pop(0) if self.plan else self.latency
+        super().process_request(request, client_address)
+
+    def latency_of(self, request: object) -> float:
+        with self._lock:
+            return self._latencies.pop(request, self.latency)
 
 
 class _SlowHandler(BaseHTTPRequestHandler):
     server: LatencyServer
 
     def do_GET(self) -> None:
-        time.sleep(self.server.next_latency())
+        time.sleep(self.server.latency_of(self.request))
         body = b"ok\n"
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
