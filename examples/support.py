@@ -7,6 +7,8 @@ threads so that it keeps answering while a test waits for that interpreter.
 
 from __future__ import annotations
 
+import json
+import re
 import statistics
 import subprocess
 import sys
@@ -122,3 +124,39 @@ def latency_server(latency: float) -> Iterator[LatencyServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+# Runs in the fresh interpreter: replays an interactive session the way the REPL
+# would (expression values shown with sys.displayhook), and reports each output.
+_SESSION_RUNNER = r"""
+import contextlib, io, json, sys
+statements, expected = [], []
+for line in sys.argv[1].strip("\n").splitlines():
+    if line.startswith(">>> "):
+        statements.append(line[4:])
+        expected.append([])
+    elif line.startswith("...") and statements:
+        statements[-1] += "\n" + line[4:]
+    else:
+        expected[-1].append(line)
+namespace = {"__name__": "__main__"}
+steps = []
+for source, lines in zip(statements, expected):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(source + "\n", "<session>", "single"), namespace)
+    got = out.getvalue().rstrip("\n")
+    steps.append({"source": source, "expected": "\n".join(lines), "got": got})
+print(json.dumps(steps))
+"""
+
+
+def run_session(session: str) -> list[dict[str, str]]:
+    """Replay a ``>>>`` session in a fresh interpreter: each step's source, expected, got."""
+    steps: list[dict[str, str]] = json.loads(run_python(_SESSION_RUNNER, session))
+    return steps
+
+
+def without_addresses(text: str) -> str:
+    """``<function select at 0x100e40f28>`` -> ``<function select at 0x...>``."""
+    return re.sub(r"0x[0-9a-fA-F]+", "0x...", text)

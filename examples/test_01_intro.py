@@ -59,7 +59,7 @@ def test_gevent_runs_on_libev_by_default(record_figure: RecordFigure) -> None:
 
 
 @pytest.mark.claim(
-    "greenlet-lightweight",
+    "c-greenlets",
     "Greenlet 是以C扩展模块形式接入Python的轻量级协程。\n"
     "Greenlets are lightweight coroutines provided by a C extension module.",
     source=SECTION,
@@ -178,7 +178,7 @@ def _start_thread(func: Callable[[], None]) -> Callable[[], None]:
 
 
 @pytest.mark.claim(
-    "cheaper-switches",
+    "cheap-switches",
     "协程并不会切换线程或进程（所以性能会比多线程高很多）\n"
     "Coroutines do not switch threads or processes, and so perform much better than threads.",
     source=SECTION,
@@ -198,7 +198,7 @@ def test_switching_greenlets_is_much_cheaper_than_switching_threads(
 
 
 @pytest.mark.claim(
-    "threads-perform-poorly",
+    "threads-poor",
     "Python 中多线程的性能极差\n"
     "Python threads perform very poorly. Measured on IO-bound work (what the article uses "
     "greenlets for): threads overlap their waits as well as greenlets do.",

@@ -96,7 +96,7 @@ def _judge(output: str, record_figure: RecordFigure, where: str) -> None:
     assert [bool(match) for match in progress] == [True, False, True, False, False, False]
 
 
-@pytest.mark.claim("sleep-0-switches", CLAIM, source="异步执行 (asynchronous execution)")
+@pytest.mark.claim("sleep-0", CLAIM, source="异步执行 (asynchronous execution)")
 def test_the_article_script_prints_the_articles_order(record_figure: RecordFigure) -> None:
     # Run as the article runs it: `python <file>`, in a fresh interpreter.
     output = subprocess.run(
@@ -105,7 +105,7 @@ def test_the_article_script_prints_the_articles_order(record_figure: RecordFigur
     _judge(output, record_figure, "python this file")
 
 
-@pytest.mark.claim("sleep-0-switches", CLAIM, source="异步执行 (asynchronous execution)")
+@pytest.mark.claim("sleep-0", CLAIM, source="异步执行 (asynchronous execution)")
 def test_foo_and_bar_alternate_in_this_process_too(
     record_figure: RecordFigure, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -116,7 +116,7 @@ def test_foo_and_bar_alternate_in_this_process_too(
     assert (int(pid), int(thread)) == (os.getpid(), threading.main_thread().ident)
 
 
-@pytest.mark.claim("sleep-0-switches", CLAIM, source="异步执行 (asynchronous execution)")
+@pytest.mark.claim("sleep-0", CLAIM, source="异步执行 (asynchronous execution)")
 def test_without_sleep_0_foo_runs_to_its_end_before_bar_starts(
     record_figure: RecordFigure,
     capsys: pytest.CaptureFixture[str],

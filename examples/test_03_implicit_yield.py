@@ -120,7 +120,7 @@ def finish_order(events: list[tuple[str, int]]) -> list[int]:
 
 
 @pytest.mark.claim(
-    "five-requests-faster",
+    "five-requests",
     "使用 gevent 执行的程序，性能比顺序执行好了很多倍，而在功能函数中，我们也并没有主动交出执行权\n"
     "With monkey.patch_socket(), five requests.get calls run as greenlets are many times "
     "faster than one after another, though fetch() never yields explicitly.",
@@ -148,7 +148,7 @@ def test_five_patched_requests_are_many_times_faster_as_greenlets(
 
 
 @pytest.mark.claim(
-    "all-start-first",
+    "start-first",
     ALL_START_FIRST,
     source=SECTION,
 )
@@ -168,7 +168,7 @@ def test_as_greenlets_all_five_start_before_any_finishes(
 
 
 @pytest.mark.claim(
-    "all-start-first",
+    "start-first",
     ALL_START_FIRST,
     source=SECTION,
 )
