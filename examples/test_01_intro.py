@@ -275,4 +275,4 @@ def test_greenlets_overlap_io_waits_but_not_cpu_work(
     record_figure("speedup of 5 greenlets, IO-bound (5 requests)", io_speedup, "x")
     record_figure("speedup of 5 greenlets, CPU-bound", cpu_speedup, "x")
     assert io_speedup > 2.5
-    assert cpu_speedup < 1.3
+    assert cpu_speedup < 1.5

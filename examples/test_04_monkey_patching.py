@@ -122,7 +122,7 @@ def five_at_once(wait):
 
 def socket_wait():
     a, b = socket.socketpair()
-    a.settimeout(0.05)
+    a.settimeout(0.1)
     try:
         a.recv(1)
     except socket.timeout:
@@ -131,14 +131,14 @@ def socket_wait():
 
 def select_wait():
     a, b = socket.socketpair()
-    select.select([a], [], [], 0.05)
+    select.select([a], [], [], 0.1)
     a.close(); b.close()
 
 os_threads = set()
 def thread_wait():
     def body():
         os_threads.add(monkey.get_original("_thread", "get_ident")())
-        time.sleep(0.05)
+        time.sleep(0.1)
     thread = threading.Thread(target=body)
     thread.start()
     thread.join()
@@ -147,7 +147,7 @@ print(json.dumps({
     "patched": sorted(monkey.saved),
     "ssl.SSLContext": ssl.SSLContext.__module__,
     "seconds": {
-        "time.sleep": five_at_once(lambda: time.sleep(0.05)),
+        "time.sleep": five_at_once(lambda: time.sleep(0.1)),
         "socket recv": five_at_once(socket_wait),
         "select.select": five_at_once(select_wait),
         "threading.Thread": five_at_once(thread_wait),
@@ -171,14 +171,14 @@ def test_after_patch_all_five_blocking_waits_overlap(record_figure: RecordFigure
     record_figure("modules patch_all() patched", ", ".join(patched))
     record_figure("ssl.SSLContext comes from", facts["ssl.SSLContext"])
     for call, seconds in facts["seconds"].items():
-        record_figure(f"five 50 ms waits in {call}, as greenlets", seconds, "s")
+        record_figure(f"five 0.1 s waits in {call}, as greenlets", seconds, "s")
     record_figure(
         "OS threads used by five threading.Threads", facts["os threads used by 5 threading.Threads"]
     )
     assert {"socket", "ssl", "threading", "select"} <= set(patched)
     assert facts["ssl.SSLContext"].startswith("gevent.")
-    # One after another, five 50 ms waits take 0.25 s; overlapping, about 0.05 s.
-    assert all(seconds < 0.15 for seconds in facts["seconds"].values()), facts["seconds"]
+    # One after another, five 0.1 s waits take 0.5 s; overlapping, about 0.1 s.
+    assert all(seconds < 0.25 for seconds in facts["seconds"].values()), facts["seconds"]
     assert facts["os threads used by 5 threading.Threads"] == 1
 
 
