@@ -10,3 +10,28 @@ before pytest exists; nothing here relies on assertion rewriting.
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+# --- interleaving assertions: lazy, so that importing the package stays gevent-free ---
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .interleaving import Interleaving
+    from .sequencer import Sequencer
+    from .switch_trace import SwitchTrace
+
+__all__ = ["Interleaving", "Sequencer", "SwitchTrace", "__version__"]
+
+_LAZY = {
+    "Interleaving": "interleaving",
+    "Sequencer": "sequencer",
+    "SwitchTrace": "switch_trace",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"{__name__}.{module}"), name)

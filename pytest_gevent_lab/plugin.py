@@ -11,6 +11,14 @@ from .claims import record_figure
 
 __all__ = ["record_figure"]
 
+# --- interleaving assertions: fixtures (pytest finds them in this module's namespace) ---
+from .interleaving import interleaving
+from .sequencer import sequencer
+from .switch_trace import switch_trace
+
+__all__ = ["interleaving", "sequencer", "switch_trace"]
+# --- end interleaving assertions ---
+
 MARKERS = (
     "needs_gevent_patch: skip this test unless the run is monkey-patched "
     "(pytest --gevent-patch, or python -m pytest_gevent_lab).",

@@ -1,0 +1,142 @@
+"""The ``sequencer`` fixture: forced order between greenlets, misuse, a broken sequence."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+import pytest
+
+HEADER = """
+    import gevent
+    import pytest
+    from pytest_gevent_lab import Sequencer
+"""
+
+ORDER_HOLDS = """
+    def test_blocks_run_in_position_order(sequencer, interleaving):
+        assert isinstance(sequencer, Sequencer)
+
+        def worker(*positions):
+            for position in positions:
+                with sequencer(position):
+                    interleaving.record(str(position))
+                    gevent.sleep(0)  # a switch inside a block must not let the next one in
+
+        # Spawned in the reverse of the order they must run in (trio's example).
+        gevent.joinall(
+            [gevent.spawn(worker, 1, 3), gevent.spawn(worker, 2, 5), gevent.spawn(worker, 0, 4)],
+            raise_error=True,
+        )
+        interleaving.assert_order(["0", "1", "2", "3", "4", "5"])
+
+
+    def test_a_block_that_raises_still_lets_the_next_run(sequencer, interleaving):
+        def failing():
+            with pytest.raises(KeyError), sequencer(0):
+                raise KeyError("boom")
+
+        def next_one():
+            with sequencer(1):
+                interleaving.record("1 ran")
+
+        gevent.joinall([gevent.spawn(next_one), gevent.spawn(failing)], raise_error=True)
+        interleaving.assert_order(["1 ran"])
+"""
+
+
+def run_inline(pytester: pytest.Pytester, body: str) -> pytest.RunResult:
+    pytester.makepyfile(dedent(HEADER) + dedent(body))
+    return pytester.runpytest("-p", "no:randomly")
+
+
+def test_order_unpatched(pytester: pytest.Pytester) -> None:
+    run_inline(pytester, ORDER_HOLDS).assert_outcomes(passed=2)
+
+
+def test_order_patched(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(dedent(HEADER) + dedent(ORDER_HOLDS))
+    result = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly")
+    result.stdout.fnmatch_lines(["gevent-lab: *patching: on*"])
+    result.assert_outcomes(passed=2)
+
+
+def test_misuse_is_a_clear_error(pytester: pytest.Pytester) -> None:
+    result = run_inline(
+        pytester,
+        """
+        def test_reuse(sequencer):
+            for position in range(4):
+                with sequencer(position):
+                    pass
+            with sequencer(3):
+                pass
+
+
+        @pytest.mark.parametrize("bad", [-1, "1", 1.5, True, None])
+        def test_bad_position(sequencer, bad):
+            with pytest.raises(ValueError) as error, sequencer(bad):
+                pass
+            assert str(error.value) == (
+                f"sequence point {bad!r} is not valid: use an int 0, 1, 2, ... (0 runs first)"
+            )
+        """,
+    )
+    result.assert_outcomes(passed=5, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E *RuntimeError: sequence point 3 was already used: each position runs once; "
+            "give this block a position no other block has (used: ?0, 1, 2, 3?)",
+        ]
+    )
+
+
+BROKEN = """
+    def test_killed_waiter_breaks_the_sequence(sequencer):
+        errors = {}
+
+        def waiter(position):
+            try:
+                with sequencer(position):
+                    pass
+            except RuntimeError as error:
+                errors[position] = str(error)
+
+        stuck = gevent.spawn(waiter, 2)  # point 1 never comes
+        later = [gevent.spawn(waiter, 3), gevent.spawn(waiter, 5)]
+        gevent.sleep(0)  # all three are waiting now
+        stuck.kill()
+        # Without the break these would wait forever; the timeout only guards the suite.
+        assert gevent.joinall(later, timeout=10) == later
+        expected = (
+            "sequence broken before point {}: greenlet 'waiter' stopped with GreenletExit "
+            "while waiting for sequence point 2; the blocks after it can no longer run in "
+            "order (fix or stop that greenlet first)"
+        )
+        assert errors == {
+            3: expected.format("3 could run"),
+            5: expected.format("5 could run"),
+        }
+        with pytest.raises(RuntimeError, match="sequence broken before point 7 could run"):
+            with sequencer(7):
+                pass
+
+
+    def test_timed_out_waiter_breaks_the_sequence(sequencer):
+        with pytest.raises(gevent.Timeout), gevent.Timeout(0.01), sequencer(1):
+            pass
+        with pytest.raises(RuntimeError) as error, sequencer(0):
+            pass
+        assert "greenlet 'main' stopped with Timeout while waiting for sequence point 1" in str(
+            error.value
+        )
+"""
+
+
+def test_broken_sequence_unpatched(pytester: pytest.Pytester) -> None:
+    run_inline(pytester, BROKEN).assert_outcomes(passed=2)
+
+
+def test_broken_sequence_patched(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(dedent(HEADER) + dedent(BROKEN))
+    result = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
