@@ -44,6 +44,32 @@ def add_options(parser: pytest.Parser) -> None:
         help="gevent-lab: patch_all() keyword names to leave unpatched (as --gevent-patch-skip).",
     )
 
+    # --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
+    group.addoption(
+        "--gevent-timeout",
+        metavar="S",
+        default=None,
+        help="cooperative per-test timeout in seconds: fail a test that waits on greenlets "
+        "longer, showing the greenlet tree (0 = off; ini: gevent_timeout).",
+    )
+    parser.addini(
+        "gevent_timeout",
+        default="0",
+        help="gevent-lab: cooperative per-test timeout in seconds (as --gevent-timeout).",
+    )
+    group.addoption(
+        "--gevent-block-threshold",
+        metavar="S",
+        default=None,
+        help="fail a test during which a greenlet blocked the hub longer than S seconds, "
+        "with the blocking stack (0 = off; ini: gevent_block_threshold).",
+    )
+    parser.addini(
+        "gevent_block_threshold",
+        default="0",
+        help="gevent-lab: hub-blocking threshold in seconds (as --gevent-block-threshold).",
+    )
+    # --- end greenlet fixtures ---
 
     group.addoption(
         "--gevent-report",

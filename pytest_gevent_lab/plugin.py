@@ -6,23 +6,59 @@ from collections.abc import Generator
 
 import pytest
 
-from . import claims, claims_table, options, patched_mode, patching, report, xdist_workers
+# --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
+from . import (
+    blocking,
+    checks,
+    hub_errors,
+    leaks,
+    options,
+    patched_mode,
+    patching,
+    per_test,
+    report,
+    spawning,
+    timeouts,
+    xdist_workers,
+)
+from .servers import wsgi_server
+from .spawning import gevent_pool, spawn
+
+# --- end greenlet fixtures ---
+
+# --- claims ---
+from . import claims, claims_table  # noqa: I001 - kept in its own block for merging
 from .claims import record_figure
 
-__all__ = ["record_figure"]
+# --- end claims ---
 
 # --- interleaving assertions: fixtures (pytest finds them in this module's namespace) ---
 from .interleaving import interleaving
 from .sequencer import sequencer
 from .switch_trace import switch_trace
 
-__all__ = ["interleaving", "sequencer", "switch_trace"]
 # --- end interleaving assertions ---
+
+# fixtures pytest finds in this module
+__all__ = [
+    "gevent_pool",
+    "interleaving",
+    "record_figure",
+    "sequencer",
+    "spawn",
+    "switch_trace",
+    "wsgi_server",
+]
 
 MARKERS = (
     "needs_gevent_patch: skip this test unless the run is monkey-patched "
     "(pytest --gevent-patch, or python -m pytest_gevent_lab).",
     claims.MARKER,
+    # --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
+    timeouts.MARKER_HELP,
+    blocking.MARKER_HELP,
+    hub_errors.MARKER_HELP,
+    # --- end greenlet fixtures ---
 )
 
 
@@ -42,6 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     # pytest_runtest_logreport gets no config: a small object holding it files the claims.
     config.pluginmanager.register(claims.ClaimsFiler(config), claims.FILER_NAME)
+    checks.configure(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -81,3 +118,64 @@ def pytest_make_collect_report(
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     collect_report = yield
     return claims.check_collected(collect_report)
+
+
+# --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> object:
+    result = yield
+    items: list[object] = result if isinstance(result, list) else [result]
+    for item in items:
+        if isinstance(item, pytest.Item):
+            per_test.resolve(item)  # a bad marker is a collection error naming the test
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+) -> object:
+    with leaks.fixture_owner(
+        request.config.stash[spawning.tracker_key],
+        request.config.stash[checks.plain_key],
+        fixturedef,
+    ):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> object:
+    with checks.around_test(item):
+        return (yield)
+
+
+# specname: the hook name is taken by the needs_gevent_patch skip above (pytest
+# only reads hooks whose function name starts with "pytest_").
+@pytest.hookimpl(wrapper=True, specname="pytest_runtest_setup")
+def pytest_runtest_setup_greenlet_checks(item: pytest.Item) -> object:
+    __tracebackhide__ = True
+    result = yield
+    checks.after_setup(item)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    __tracebackhide__ = True
+    with checks.watching_call(item) as seen:
+        result = yield
+    checks.after_call(item, seen)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> object:
+    __tracebackhide__ = True
+    result = yield
+    checks.after_teardown(item)
+    return result
+
+
+# --- end greenlet fixtures ---

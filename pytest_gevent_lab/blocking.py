@@ -1,0 +1,149 @@
+"""Hub-blocking detection: how long a greenlet kept the hub from running, and where.
+
+What is measured: a greenlet's *turn* runs from the moment the hub switches to
+it until it switches back to the hub (seen with ``greenlet.settrace``, in real
+``perf_counter`` time). A turn counts as blocking the hub when, at its start
+or its end, another greenlet was parked in the hub (waiting on a timer, I/O,
+an event or a join): that greenlet could not be resumed for the whole turn.
+The test's own main greenlet doing ordinary work while nothing else waits is
+not blocking, and neither is the turn still running when the watch ends.
+
+``gevent.util.assert_switches`` does not measure per turn, and the monitor
+thread's ``EventLoopBlocked.blocking_time`` reports its threshold, not the
+measured time, so neither is used. The stack comes from a real (unpatched)
+sampling thread that reads the hub thread's current frame while a long turn is
+still running: at the end of the turn the blocking call has already returned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+import greenlet
+from gevent.hub import Hub
+from gevent.monkey import get_original
+
+MARKER_HELP = (
+    "gevent_block_threshold(seconds): fail the test if a greenlet blocks the hub longer "
+    "than this (0 = off; beats --gevent-block-threshold and ini gevent_block_threshold)."
+)
+
+
+@dataclass
+class BlockWatch:
+    """The longest measured hub-blocking turn inside :func:`watch`."""
+
+    threshold: float = 0.0
+    longest: float = 0.0  # seconds
+    stack: str | None = None  # the code that blocked longest, when a sample caught it
+
+
+class _Turns:
+    """The trace function's state; the sampler thread only reads it."""
+
+    def __init__(self, result: BlockWatch, previous: Any) -> None:
+        self.result = result
+        self.previous = previous
+        self.waiting: set[Any] = set()  # greenlets parked in the hub
+        self.running: Any = None
+        self.started = 0.0
+        self.turn = 0  # identifies the running turn to the sampler
+        self.counts = False
+        self.sampled: tuple[int, float, str] | None = None  # (turn, elapsed, stack)
+
+    def trace(self, event: str, args: Any) -> None:
+        if event in ("switch", "throw"):
+            origin, target = args
+            if isinstance(origin, Hub):
+                self.waiting.discard(target)
+                self.running, self.started = target, time.perf_counter()
+                self.turn += 1
+                self.counts = bool(self.waiting)
+            elif isinstance(target, Hub):
+                if origin is self.running:
+                    self._end_turn(origin)
+                if not origin.dead:
+                    self.waiting.add(origin)
+        if self.previous is not None:
+            self.previous(event, args)
+
+    def _end_turn(self, origin: Any) -> None:
+        elapsed = time.perf_counter() - self.started
+        self.running = None
+        others = self.waiting - {origin}
+        if (self.counts or others) and elapsed > self.result.longest:
+            self.result.longest = elapsed
+            sampled = self.sampled
+            self.result.stack = sampled[2] if sampled and sampled[0] == self.turn else None
+
+    def sample(self, frame: FrameType | None) -> None:
+        """From the sampler thread: remember the stack of a turn that runs long."""
+        turn, running, started = self.turn, self.running, self.started
+        if running is None or frame is None:
+            return
+        elapsed = time.perf_counter() - started
+        if elapsed >= self.result.threshold and elapsed > self.result.longest:
+            stack = "".join(traceback.format_stack(frame))
+            if self.turn == turn:  # still the same turn: the stack belongs to it
+                self.sampled = (turn, elapsed, stack)
+
+
+def _sampler(turns: _Turns, thread_id: int, period: float, stop: list[bool]) -> None:
+    sleep = get_original("time", "sleep")
+    while not stop:
+        sleep(period)
+        turns.sample(sys._current_frames().get(thread_id))
+
+
+@contextlib.contextmanager
+def watch(threshold: float = 0.0) -> Iterator[BlockWatch]:
+    """Measure hub-blocking turns of greenlets in this thread while the block runs.
+
+    ``threshold`` only tunes the stack sampling (turns shorter than it are not
+    sampled); the result's ``longest`` is the longest blocking turn measured,
+    whatever the threshold. Example::
+
+        with watch(0.1) as seen:
+            spawn(lambda: get_original("time", "sleep")(0.3)).join()
+        assert seen.longest >= 0.3 and "sleep" in seen.stack
+    """
+    result = BlockWatch(threshold)
+    turns = _Turns(result, greenlet.gettrace())
+    stop: list[bool] = []
+    period = min(max(threshold / 4, 0.005), 0.05) if threshold else 0.01
+    start_thread = get_original("_thread", "start_new_thread")
+    get_ident = get_original("_thread", "get_ident")
+    start_thread(_sampler, (turns, get_ident(), period, stop))
+    greenlet.settrace(turns.trace)
+    try:
+        yield result
+    finally:
+        greenlet.settrace(turns.previous)
+        turns.waiting.clear()
+        stop.append(True)
+
+
+class HubBlockedError(Exception):
+    """A greenlet kept the hub from running for longer than the test's threshold."""
+
+
+def check(seen: BlockWatch, nodeid: str) -> None:
+    """Fail when ``seen.longest`` exceeds its threshold, showing the blocking stack."""
+    __tracebackhide__ = True
+    if not seen.threshold or seen.longest <= seen.threshold:
+        return
+    stack = seen.stack or "(no stack sample caught the blocking code)\n"
+    raise HubBlockedError(
+        f"{nodeid}: a greenlet blocked the gevent hub for {seen.longest:.3f} s "
+        f"(threshold {seen.threshold:g} s); no other greenlet could run meanwhile.\n"
+        f"Blocking code (stack sampled while it blocked):\n{stack}"
+        "Usual cause: a blocking call that is not monkey-patched (run with --gevent-patch, "
+        "or use gevent's version of it); or raise @pytest.mark.gevent_block_threshold(S)."
+    )

@@ -1,0 +1,88 @@
+"""What the plugin checks around each test: lost greenlet exceptions, leaks, timeouts, blocking.
+
+Each phase (setup, call, teardown) fails with the exceptions greenlets died of
+during it. The call phase runs under the gevent timeout and the hub-blocking
+watch when they are on; teardown ends with the leak checks, after every
+function-scoped fixture has been torn down. The per-test cost when nothing
+gevent happens is a few attribute swaps: the capture, the owner, a hub lookup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from . import blocking, hub_errors, leaks, per_test, spawning, timeouts
+
+if sys.version_info < (3, 11):  # pragma: no cover - exercised by the py310 env
+    from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
+
+plain_key = pytest.StashKey[leaks.PlainGreenlets]()
+_owner_key = pytest.StashKey[spawning.Owner]()
+
+
+def configure(config: pytest.Config) -> None:
+    per_test.configure(config)
+    config.stash[spawning.tracker_key] = spawning.Tracker()
+    config.stash[plain_key] = leaks.PlainGreenlets()
+
+
+@contextlib.contextmanager
+def around_test(item: pytest.Item) -> Iterator[None]:
+    """The whole protocol of one test: capture hub errors, own its greenlets."""
+    tracker = item.config.stash[spawning.tracker_key]
+    saved_owner = tracker.test
+    tracker.test = item.stash[_owner_key] = spawning.Owner(f"test {item.nodeid}")
+    previous = hub_errors.install(capture=not hub_errors.opted_out(item))
+    item.config.stash[plain_key].begin()
+    try:
+        yield
+    finally:
+        hub_errors.uninstall(previous)
+        tracker.test = saved_owner
+
+
+def after_setup(item: pytest.Item) -> None:
+    __tracebackhide__ = True
+    hub_errors.raise_unretrieved(item.nodeid, "setup")
+
+
+@contextlib.contextmanager
+def watching_call(item: pytest.Item) -> Iterator[blocking.BlockWatch | None]:
+    """The test function's call, under its gevent timeout and block watch when on."""
+    threshold = per_test.seconds(item, "gevent_block_threshold")
+    with contextlib.ExitStack() as stack:
+        seen = stack.enter_context(blocking.watch(threshold)) if threshold else None
+        stack.enter_context(timeouts.limit(per_test.seconds(item, "gevent_timeout"), item.nodeid))
+        yield seen
+
+
+def after_call(item: pytest.Item, seen: blocking.BlockWatch | None) -> None:
+    __tracebackhide__ = True
+    if seen is not None:
+        blocking.check(seen, item.nodeid)
+    hub_errors.raise_unretrieved(item.nodeid, "call")
+
+
+def after_teardown(item: pytest.Item) -> None:
+    """Leak checks, then exceptions; both are reported when both happened."""
+    __tracebackhide__ = True
+    errors: list[Exception] = []
+    owner = item.stash.get(_owner_key, None)
+    try:
+        if owner is not None:
+            leaks.check_owner(owner)
+    except leaks.LeakedGreenletError as error:
+        errors.append(error)
+    item.config.stash[plain_key].end(item.nodeid)
+    try:
+        hub_errors.raise_unretrieved(item.nodeid, "teardown")
+    except Exception as error:
+        errors.append(error)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ExceptionGroup(f"greenlet problems at teardown of {item.nodeid}", errors)

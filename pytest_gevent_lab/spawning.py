@@ -1,0 +1,236 @@
+"""Tracked greenlets: the ``spawn`` and ``gevent_pool`` fixtures, run modes, leak checks.
+
+Every greenlet spawned through the fixtures is filed under an *owner* at spawn
+time: the greenlet that spawned it if that one is tracked (so nested spawns
+follow their parent), else the wider-scoped fixture being set up, else the
+running test. An owner's greenlets are checked when the owner ends: a test at
+its teardown, a module or session fixture at its own finalization. That is why
+the fixtures are session-scoped: pytest does not let a module fixture request a
+function-scoped one, and the owner is found at spawn time anyway.
+
+``run_mode()`` is the speedup marker's lever: inside ``run_mode("sequential")``
+each greenlet spawned through the fixtures waits for the previous one to
+finish. A greenlet spawned from inside a sequential greenlet joins its
+spawner's turn instead of queueing behind it (queueing would deadlock a parent
+that joins its child): a turn ends when the top greenlet and every greenlet it
+spawned have finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import gevent
+import gevent.lock
+import gevent.pool
+import pytest
+from greenlet import getcurrent
+
+Mode = Literal["single", "sequential", "concurrent"]
+
+# How long a leaked greenlet gets to die once killed before it is reported as
+# refusing to (a greenlet that catches GreenletExit and keeps running).
+KILL_TIMEOUT = 1.0
+_OWNER_ATTR = "_gevent_lab_owner"
+_TURN_ATTR = "_gevent_lab_turn"
+
+
+@dataclass
+class RunRecord:
+    """What :func:`run_mode` saw: greenlets spawned through the fixtures while active."""
+
+    mode: Mode
+    spawned: int = 0
+    greenlets: list[gevent.Greenlet] = field(default_factory=list)
+
+
+_mode: Mode = "single"
+_record: RunRecord | None = None
+_turns: gevent.lock.Semaphore | None = None
+
+
+def current_mode() -> Mode:
+    """``"single"`` unless inside :func:`run_mode`, else that run's mode."""
+    return _mode
+
+
+@contextlib.contextmanager
+def run_mode(mode: Literal["sequential", "concurrent"]) -> Iterator[RunRecord]:
+    """Make greenlets spawned through ``spawn`` / ``gevent_pool`` follow ``mode``.
+
+    ``"sequential"``: each greenlet runs to completion before the next one
+    starts (nested spawns join their spawner's turn); ``"concurrent"``: as
+    usual. On exit, greenlets spawned inside that are still alive are killed
+    (bounded by :data:`KILL_TIMEOUT`), so nothing from one run leaks into the next.
+    """
+    global _mode, _record, _turns
+    if mode not in ("sequential", "concurrent"):
+        raise ValueError(f"run_mode: expected 'sequential' or 'concurrent', got {mode!r}")
+    saved = _mode, _record, _turns
+    record = RunRecord(mode)
+    _mode, _record = mode, record
+    _turns = gevent.lock.Semaphore(1) if mode == "sequential" else None
+    try:
+        yield record
+    finally:
+        _mode, _record, _turns = saved
+        kill([g for g in record.greenlets if not g.dead])
+
+
+def kill(greenlets: list[gevent.Greenlet]) -> None:
+    """Kill ``greenlets`` and wait at most :data:`KILL_TIMEOUT` for them to die.
+
+    Bounded: a greenlet that catches ``GreenletExit`` and keeps going is left
+    running (callers report it), never waited on forever. ``joinall`` with a
+    timeout returns instead of raising, unlike ``killall(block=True, timeout=...)``.
+    """
+    if greenlets:
+        gevent.killall(greenlets, block=False)
+        gevent.joinall(greenlets, timeout=KILL_TIMEOUT)
+
+
+class _Turn:
+    """One sequential greenlet and everything it spawned; the slot frees when all end."""
+
+    __slots__ = ("members", "turns")
+
+    def __init__(self, turns: gevent.lock.Semaphore) -> None:
+        self.members = 1
+        self.turns = turns
+
+    def leave(self, _greenlet: object = None) -> None:
+        self.members -= 1
+        if self.members == 0:
+            self.turns.release()
+
+
+def _in_turn(func: Callable[..., Any], turns: gevent.lock.Semaphore) -> Callable[..., Any]:
+    spawner_turn: _Turn | None = getattr(getcurrent(), _TURN_ATTR, None)
+    if spawner_turn is not None:
+        spawner_turn.members += 1
+
+    def run_in_turn(*args: Any, **kwargs: Any) -> Any:
+        me = getcurrent()
+        if spawner_turn is not None:
+            setattr(me, _TURN_ATTR, spawner_turn)
+            return func(*args, **kwargs)
+        turns.acquire()
+        turn = _Turn(turns)
+        setattr(me, _TURN_ATTR, turn)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            turn.leave()
+
+    run_in_turn.__wrapped__ = func  # type: ignore[attr-defined]
+    run_in_turn.__name__ = getattr(func, "__name__", "run_in_turn")
+    run_in_turn.spawner_turn = spawner_turn  # type: ignore[attr-defined]
+    return run_in_turn
+
+
+@dataclass(eq=False)
+class Owner:
+    """A test or a wider-scoped fixture and the greenlets it answers for."""
+
+    name: str
+    # (greenlet, function, "file:line" of the spawn call)
+    spawned: list[tuple[gevent.Greenlet, Callable[..., Any], str]] = field(default_factory=list)
+
+    def take_alive(self) -> list[tuple[gevent.Greenlet, Callable[..., Any], str]]:
+        """Forget this owner's greenlets; return those still running."""
+        spawned, self.spawned = self.spawned, []
+        return [entry for entry in spawned if entry[0] and not entry[0].dead]
+
+
+class Tracker:
+    """Files greenlets under their owner; one per pytest run (in ``config.stash``)."""
+
+    def __init__(self) -> None:
+        self.test: Owner | None = None
+        self.fixtures: list[Owner] = []  # wider-scoped fixtures being set up, innermost last
+        self.pending_fixture: list[Callable[[Owner], None]] = []
+        self.session = Owner("the test session (outside any test)")
+
+    def owner(self) -> Owner:
+        owner: Owner | None = getattr(getcurrent(), _OWNER_ATTR, None)
+        if owner is not None:
+            return owner
+        if self.fixtures:
+            return self.fixtures[-1]
+        return self.test or self.session
+
+    def make(self, func: Callable[..., Any], args: Any, kwargs: Any, depth: int) -> gevent.Greenlet:
+        """An unstarted tracked greenlet; ``depth`` frames up is the spawn call."""
+        if not callable(func):
+            raise TypeError(
+                f"spawn: expected a callable to run in a greenlet, got {func!r} "
+                f"({type(func).__name__}); pass the function itself, e.g. spawn(work, 1)"
+            )
+        owner = self.owner()
+        frame = sys._getframe(depth)
+        where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        run = func if _turns is None else _in_turn(func, _turns)
+        greenlet = gevent.Greenlet(run, *args, **kwargs)
+        if _turns is not None and run.spawner_turn is not None:  # type: ignore[attr-defined]
+            greenlet.rawlink(run.spawner_turn.leave)  # type: ignore[attr-defined]
+        setattr(greenlet, _OWNER_ATTR, owner)
+        owner.spawned.append((greenlet, func, where))
+        if _record is not None:
+            _record.spawned += 1
+            _record.greenlets.append(greenlet)
+        return greenlet
+
+    def spawn(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> gevent.Greenlet:
+        """Start ``func(*args, **kwargs)`` in a tracked greenlet and return it."""
+        greenlet = self.make(func, args, kwargs, depth=2)
+        greenlet.start()
+        return greenlet
+
+    def pool(self, size: int | None = None) -> gevent.pool.Group:
+        """A ``Pool(size)`` (``Group`` when size is None) whose greenlets are tracked."""
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+            raise ValueError(
+                f"gevent_pool: expected size=None (unbounded Group) or a positive int, got {size!r}"
+            )
+        factory = _TrackedFactory(self)
+        if size is None:
+            group = gevent.pool.Group()  # Group() takes greenlets, not a greenlet_class
+            group.greenlet_class = factory
+            return group
+        return gevent.pool.Pool(size, greenlet_class=factory)
+
+
+class _TrackedFactory:
+    """Stands in for ``greenlet_class`` so a pool's ``spawn``/``map`` make tracked greenlets."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+
+    def __call__(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> gevent.Greenlet:
+        # depth 3: make <- here <- Group.spawn <- the caller of pool.spawn
+        return self.tracker.make(func, args, kwargs, depth=3)
+
+
+tracker_key = pytest.StashKey[Tracker]()
+
+
+@pytest.fixture(scope="session")
+def spawn(request: pytest.FixtureRequest) -> Callable[..., gevent.Greenlet]:
+    """``spawn(func, *args, **kwargs)``: start a tracked greenlet and return it.
+
+    Usable from fixtures of any scope: a greenlet belongs to the test, or to
+    the module/session fixture being set up, or to the tracked greenlet that
+    spawned it. When its owner ends, an unretrieved exception fails it and a
+    greenlet still running is killed and reported as leaked.
+    """
+    return request.config.stash[tracker_key].spawn
+
+
+@pytest.fixture(scope="session")
+def gevent_pool(request: pytest.FixtureRequest) -> Callable[..., gevent.pool.Group]:
+    """``gevent_pool(size=None)``: a tracked ``Pool(size)``, or ``Group`` when size is None."""
+    return request.config.stash[tracker_key].pool

@@ -1,0 +1,200 @@
+"""Greenlets still running when their owner ends are killed and reported; owners by scope."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pytest_gevent_lab import spawning
+
+
+@pytest.mark.timeout(60)  # without the kill, the inner run would wait 100 s for the greenlet
+def test_leaked_tracked_greenlet_is_killed_and_reported(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+
+            leaked = []
+
+            def test_leaks(spawn):
+                leaked.append(spawn(gevent.sleep, 100))
+                gevent.sleep(0)
+
+            def test_next_one_is_clean():
+                assert leaked[0].dead
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*LeakedGreenletError: leaked greenlet(s) from test *::test_leaks*",
+            "*killed:*",
+            "*sleep() spawned at *test_leaked_tracked_greenlet_is_killed_and_reported.py:6*",
+        ]
+    )
+
+
+def test_greenlet_that_refuses_to_die_is_reported_not_awaited(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spawning, "KILL_TIMEOUT", 0.05)
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+
+            def stubborn():
+                try:
+                    gevent.sleep(100)
+                except gevent.GreenletExit:
+                    gevent.sleep(0.3)  # ignores the kill for a while, then ends
+
+            def test_it(spawn):
+                spawn(stubborn)
+                gevent.sleep(0)
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*refused to die within 0.05 s of kill()*", "*stubborn()*"])
+
+
+def test_plain_gevent_spawn_leak_is_killed_with_a_warning(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+
+            leaked = []
+
+            def test_leaks_plain():
+                leaked.append(gevent.spawn(gevent.sleep, 100))
+                gevent.sleep(0)
+
+            def test_after():
+                assert leaked[0].dead
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly", "-W", "default")
+    result.assert_outcomes(passed=2, warnings=1)
+    result.stdout.fnmatch_lines(
+        ["*GreenletLeakWarning: *::test_leaks_plain: greenlet(s) started with plain gevent.spawn*"]
+    )
+
+
+def test_joined_and_pooled_greenlets_pass(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+
+            def test_it(spawn, gevent_pool):
+                assert spawn(lambda a, b=0: a + b, 1, b=2).get() == 3
+                pool, group = gevent_pool(2), gevent_pool()
+                assert type(pool).__name__ == "Pool" and type(group).__name__ == "Group"
+                assert pool.map(lambda x: x * 2, range(5)) == [0, 2, 4, 6, 8]
+                group.spawn(gevent.sleep, 0)
+                group.join()
+            """
+        )
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_pool_greenlets_are_tracked(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+
+            def test_pool_leak(gevent_pool):
+                gevent_pool(3).spawn(gevent.sleep, 100)
+                gevent.sleep(0)
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*leaked greenlet(s) from test *test_pool_leak*"])
+
+
+def test_nested_spawns_belong_to_the_outer_owner(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            @pytest.fixture(scope="module")
+            def background(spawn):
+                def parent():
+                    spawn(child)          # spawned by a tracked greenlet: same owner
+                    gevent.sleep(100)
+
+                def child():
+                    gevent.sleep(100)
+
+                spawn(parent)
+                gevent.sleep(0.01)
+                yield
+
+            def test_one(background):
+                gevent.sleep(0)   # the fixture's greenlets are not this test's leak
+
+            def test_two(background):
+                gevent.sleep(0)
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_two*",
+            "*leaked greenlet(s) from fixture 'background' (module scope)*",
+            "*parent() spawned at*",
+            "*child() spawned at*",
+        ]
+    )
+
+
+def test_module_fixture_that_stops_its_greenlets_is_clean(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            @pytest.fixture(scope="module")
+            def server(spawn):
+                g = spawn(gevent.sleep, 100)
+                yield g
+                g.kill()
+
+            def test_one(server):
+                assert not server.dead
+
+            def test_two(server):
+                assert not server.dead
+            """
+        )
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_non_callable_is_a_clear_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_it(spawn):\n    spawn(42)\n")
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*TypeError: spawn: expected a callable*got 42 (int)*"])
+
+
+def test_bad_pool_size_is_a_clear_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_it(gevent_pool):\n    gevent_pool(0)\n")
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*gevent_pool: expected size=None*or a positive int, got 0*"])

@@ -1,0 +1,95 @@
+"""wsgi_server(app): a pywsgi server on 127.0.0.1, with and without --gevent-patch."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+CLIENT = """
+import urllib.request, pytest
+
+def hello(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hello from " + environ["PATH_INFO"].encode()]
+
+def test_serves(wsgi_server):
+    url = wsgi_server(hello)
+    assert url.startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(url + "/x", timeout=10) as response:  # a blocking client
+        assert response.read() == b"hello from /x"
+
+def test_two_servers(wsgi_server):
+    first, second = wsgi_server(hello), wsgi_server(hello)
+    assert first != second
+    for url in (first, second):
+        with urllib.request.urlopen(url + "/y", timeout=10) as response:
+            assert response.read() == b"hello from /y"
+"""
+
+
+@pytest.mark.timeout(60)
+def test_without_patching(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(textwrap.dedent(CLIENT))
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+@pytest.mark.timeout(60)
+def test_with_patching(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(textwrap.dedent(CLIENT))
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "--gevent-patch")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*patching: on*"])
+
+
+@pytest.mark.timeout(60)
+def test_server_is_stopped_at_teardown(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import urllib.error, urllib.request, pytest
+
+            urls = []
+
+            def app(environ, start_response):
+                start_response("204 No Content", [])
+                return []
+
+            def test_serve(wsgi_server):
+                urls.append(wsgi_server(app))
+
+            def test_gone():
+                with pytest.raises(urllib.error.URLError):
+                    urllib.request.urlopen(urls[0], timeout=5)
+            """
+        )
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+@pytest.mark.timeout(60)
+def test_app_errors_fail_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import urllib.error, urllib.request, pytest
+
+            def broken(environ, start_response):
+                raise ZeroDivisionError("in the app")
+
+            def test_it(wsgi_server):
+                with pytest.raises(urllib.error.HTTPError):
+                    urllib.request.urlopen(wsgi_server(broken), timeout=10)
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*ZeroDivisionError: in the app*"])
+
+
+def test_non_callable_app_is_a_clear_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_it(wsgi_server):\n    wsgi_server('app.py')\n")
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*wsgi_server: expected a WSGI application*got 'app.py'*"])
