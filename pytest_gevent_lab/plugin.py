@@ -6,10 +6,15 @@ from collections.abc import Generator
 
 import pytest
 
-# --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
+# One import block (ruff sorts it); the fixtures and modules come from:
+# greenlet fixtures (issue 3): blocking, checks, hub_errors, leaks, per_test, servers,
+# spawning, timeouts; claims: claims, claims_table; interleaving assertions:
+# interleaving, sequencer, switch_trace.
 from . import (
     blocking,
     checks,
+    claims,
+    claims_table,
     hub_errors,
     leaks,
     options,
@@ -21,23 +26,12 @@ from . import (
     timeouts,
     xdist_workers,
 )
-from .servers import wsgi_server
-from .spawning import gevent_pool, spawn
-
-# --- end greenlet fixtures ---
-
-# --- claims ---
-from . import claims, claims_table  # noqa: I001 - kept in its own block for merging
 from .claims import record_figure
-
-# --- end claims ---
-
-# --- interleaving assertions: fixtures (pytest finds them in this module's namespace) ---
 from .interleaving import interleaving
 from .sequencer import sequencer
+from .servers import wsgi_server
+from .spawning import gevent_pool, spawn
 from .switch_trace import switch_trace
-
-# --- end interleaving assertions ---
 
 # fixtures pytest finds in this module
 __all__ = [
