@@ -34,6 +34,7 @@ import requests
 from support import LatencyServer, alternating_medians, busy, run_python
 
 from pytest_gevent_lab.claims import RecordFigure
+from pytest_gevent_lab.interleaving import Interleaving
 
 SECTION = "introduction"
 
@@ -86,22 +87,30 @@ def test_greenlets_are_a_c_extension_and_cheaper_than_threads(record_figure: Rec
     assert per_thread > 2 * per_greenlet, "a greenlet should cost far less than a thread"
 
 
-def _most_running_at_once(
-    start: Callable[[Callable[[], None]], None], yield_: Callable[[], None]
-) -> int:
-    """Five workers, each busy 5 ms at a time (no yield inside); how many ever overlap?"""
-    running = most = 0
+def _busy_workers(
+    log: Interleaving, start: Callable[[Callable[[], None]], None], yield_: Callable[[], None]
+) -> None:
+    """Five workers, each busy 5 ms at a time with no yield inside, logging each stretch."""
 
     def worker() -> None:
-        nonlocal running, most
         for _ in range(3):
-            running += 1
-            most = max(most, running)
+            log.record("enter")
             busy(0.005)  # a thread gets preempted in here; a greenlet does not
-            running -= 1
+            log.record("leave")
             yield_()
 
     start(worker)
+
+
+def _most_running_at_once(log: Interleaving) -> int:
+    running: set[str] = set()
+    most = 0
+    for event in log:
+        if event.label == "enter":
+            running.add(event.greenlet)
+            most = max(most, len(running))
+        else:
+            running.discard(event.greenlet)
     return most
 
 
@@ -115,37 +124,32 @@ def _most_running_at_once(
 )
 def test_only_one_greenlet_runs_at_a_time_in_one_process_and_thread(
     record_figure: RecordFigure,
+    interleaving: Interleaving,
+    spawn: Callable[..., gevent.Greenlet],
 ) -> None:
-    where: set[tuple[int, int | None]] = set()
-
     def on_greenlets(worker: Callable[[], None]) -> None:
-        def traced() -> None:
-            where.add((os.getpid(), threading.get_ident()))
-            worker()
+        gevent.joinall([spawn(worker) for _ in range(5)], raise_error=True)
 
-        gevent.joinall([gevent.spawn(traced) for _ in range(5)])
+    _busy_workers(interleaving, on_greenlets, lambda: gevent.sleep(0))
+    interleaving.assert_one_thread()
+    greenlets_most = _most_running_at_once(interleaving)
 
-    def on_threads(worker: Callable[[], None]) -> None:
-        threads = [threading.Thread(target=worker) for _ in range(5)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-    greenlets_most = _most_running_at_once(on_greenlets, lambda: gevent.sleep(0))
     # The control, so that this test can fail: the same workers on threads overlap.
+    threads_log = Interleaving()
     interval = sys.getswitchinterval()
     sys.setswitchinterval(0.0005)  # preempt a busy thread often
     try:
-        threads_most = _most_running_at_once(on_threads, lambda: time.sleep(0))
+        _busy_workers(threads_log, _run_on_threads, lambda: time.sleep(0))
     finally:
         sys.setswitchinterval(interval)
+    threads_most = _most_running_at_once(threads_log)
     record_figure("greenlets running at once, at most", greenlets_most)
     record_figure("threads running at once, at most (control)", threads_most)
-    record_figure("(process, thread) pairs of 5 greenlets", len(where))
     assert greenlets_most == 1
-    assert where == {(os.getpid(), threading.main_thread().ident)}
+    assert interleaving.events[0].pid == os.getpid()
     assert threads_most > 1, "control failed: the threads never overlapped"
+    with pytest.raises(AssertionError, match="events came from 5 threads"):
+        threads_log.assert_one_thread()
 
 
 def _ping_pong(
@@ -223,7 +227,9 @@ def test_threads_overlap_io_waits_too(
     assert sequential / threaded > 2.5
 
 
-def _run_on_threads(funcs: list[Callable[[], object]]) -> None:
+def _run_on_threads(funcs: list[Callable[[], object]] | Callable[[], object]) -> None:
+    """Run each function on its own thread (one function: on five threads), join them all."""
+    funcs = funcs if isinstance(funcs, list) else [funcs] * 5
     threads = [threading.Thread(target=func) for func in funcs]
     for thread in threads:
         thread.start()

@@ -48,11 +48,14 @@ import re
 import subprocess
 import sys
 import types
+from collections.abc import Callable
 
 import pytest
 from gevent import joinall, spawn
 
 from pytest_gevent_lab.claims import RecordFigure
+from pytest_gevent_lab.interleaving import Interleaving
+from pytest_gevent_lab.switch_trace import SwitchTrace
 
 # Who printed each of the article's messages.
 SPEAKER = {
@@ -106,14 +109,26 @@ def test_the_article_script_prints_the_articles_order(record_figure: RecordFigur
 
 
 @pytest.mark.claim("sleep-0", CLAIM, source="异步执行 (asynchronous execution)")
-def test_foo_and_bar_alternate_in_this_process_too(
-    record_figure: RecordFigure, capsys: pytest.CaptureFixture[str]
+def test_foo_and_bar_take_turns_at_each_sleep_0(
+    record_figure: RecordFigure,
+    interleaving: Interleaving,
+    switch_trace: Callable[..., SwitchTrace],
+    spawn: Callable[..., gevent.Greenlet],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    joinall([spawn(foo), spawn(bar)], raise_error=True)
-    output = capsys.readouterr().out
-    _judge(output, record_figure, "in-process")
-    pid, thread = PROGRESS.search(output).group("pid", "thread")  # type: ignore[union-attr]
-    assert (int(pid), int(thread)) == (os.getpid(), threading.main_thread().ident)
+    # The article's foo and bar, unchanged; what they print goes to the interleaving log.
+    def record(*args: object) -> None:
+        line = " ".join(map(str, args))
+        interleaving.record(line if line in SPEAKER else "progress")
+
+    monkeypatch.setitem(globals(), "print", record)
+    with switch_trace() as trace:
+        joinall([spawn(foo), spawn(bar)], raise_error=True)
+    record_figure("greenlets that ran, in order (switch_trace)", " ".join(trace.sequence))
+    interleaving.assert_order(["progress", ARTICLE_OUTPUT[0], "progress", *ARTICLE_OUTPUT[1:]])
+    interleaving.assert_interleaved("foo", "bar", by="greenlet")
+    interleaving.assert_one_thread()
+    trace.assert_sequence(["main", "foo", "bar", "foo", "bar", "main"])
 
 
 @pytest.mark.claim("sleep-0", CLAIM, source="异步执行 (asynchronous execution)")
