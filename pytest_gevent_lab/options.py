@@ -70,6 +70,14 @@ def add_options(parser: pytest.Parser) -> None:
         help="gevent-lab: hub-blocking threshold in seconds (as --gevent-block-threshold).",
     )
     # --- end greenlet fixtures ---
+    # -- concurrent_speedup (speedup.py) --
+    group.addoption(
+        "--gevent-speedup-rounds",
+        metavar="N",
+        default=None,
+        help="override the rounds of every concurrent_speedup test (e.g. more in a nightly job).",
+    )
+    # -- end concurrent_speedup --
 
     group.addoption(
         "--gevent-report",

@@ -23,6 +23,8 @@ from . import (
     per_test,
     report,
     spawning,
+    speedup,  # concurrent_speedup
+    speedup_marker,  # concurrent_speedup
     timeouts,
     xdist_workers,
 )
@@ -31,10 +33,12 @@ from .interleaving import interleaving
 from .sequencer import sequencer
 from .servers import wsgi_server
 from .spawning import gevent_pool, spawn
+from .speedup import gevent_mode
 from .switch_trace import switch_trace
 
 # fixtures pytest finds in this module
 __all__ = [
+    "gevent_mode",
     "gevent_pool",
     "interleaving",
     "record_figure",
@@ -53,6 +57,7 @@ MARKERS = (
     blocking.MARKER_HELP,
     hub_errors.MARKER_HELP,
     # --- end greenlet fixtures ---
+    speedup_marker.MARKER_LINE,
 )
 
 
@@ -73,6 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest_runtest_logreport gets no config: a small object holding it files the claims.
     config.pluginmanager.register(claims.ClaimsFiler(config), claims.FILER_NAME)
     checks.configure(config)
+    speedup.configure(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -82,6 +88,21 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("needs_gevent_patch") and not patching.is_patched():
         pytest.skip("needs --gevent-patch: this test only makes sense in a monkey-patched run")
+
+
+# -- concurrent_speedup --
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    speedup_marker.check_collected(metafunc)
+
+
+# tryfirst: a marked test's body is called by us, repeatedly; returning True
+# keeps pytest's own pytest_pyfunc_call from calling it once more.
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    return speedup.call_marked(pyfuncitem)
+
+
+# -- end concurrent_speedup --
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

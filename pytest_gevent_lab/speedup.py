@@ -1,0 +1,147 @@
+"""Running a ``concurrent_speedup`` test: one body, called sequentially and concurrently.
+
+pytest calls a test function once. For a marked test, :func:`call_marked`
+(from ``pytest_pyfunc_call``) calls it ``2 * (warmup + rounds)`` times with the
+same fixture values, so fixtures are set up and torn down once and only the
+body is timed; the body must therefore be repeatable. The runs alternate
+S, C, S, C: whatever slowly changes on the machine (another process, the CPU
+clock) touches both modes alike. ``spawning.run_mode`` makes ``spawn`` and
+``gevent_pool`` serialise their greenlets in the sequential run and ends
+every greenlet of a run before the next run starts.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+import pytest
+
+from . import blocking, patching, spawning, speedup_report
+from .speedup_marker import NAME, parse, parse_rounds_option
+from .speedup_report import Run
+from .speedup_stats import decide, required_ratio
+
+RunMode = Literal["sequential", "concurrent"]
+MODES: tuple[RunMode, RunMode] = ("sequential", "concurrent")
+rounds_key = pytest.StashKey[int | None]()
+
+
+def configure(config: pytest.Config) -> None:
+    config.stash[rounds_key] = parse_rounds_option(config.getoption("gevent_speedup_rounds"))
+    config.pluginmanager.register(speedup_report.SpeedupResults(config), "gevent-lab-speedup")
+
+
+@pytest.fixture
+def gevent_mode() -> spawning.Mode:
+    """The run a ``concurrent_speedup`` body is in: ``"sequential"`` or ``"concurrent"``.
+
+    ``"single"`` in unmarked tests. For the rare body that must behave
+    differently in the two runs. The value
+    is the body's: a fixture that asks for ``gevent_mode`` is set up once and
+    sees ``"single"``.
+    """
+    return spawning.current_mode()
+
+
+def call_marked(item: pytest.Function) -> bool | None:
+    """Run a marked test's body in all its runs and judge them; None for other tests."""
+    mark = item.get_closest_marker(NAME)
+    if mark is None or inspect.iscoroutinefunction(item.obj):
+        return None  # async bodies: pytest's own call reports them
+    spec = parse(mark)  # checked at collection, so this cannot fail here
+    rounds = item.config.stash.get(rounds_key, None) or spec.rounds
+    settings: dict[str, Any] = {
+        "min_speedup": spec.min_speedup,
+        "rounds": rounds,
+        "warmup": spec.warmup,
+        "required_speedup": required_ratio(spec.min_speedup),
+    }
+    testargs = {arg: item.funcargs[arg] for arg in item._fixtureinfo.argnames}
+    runs: list[Run] = []
+    for pair in range(1, spec.warmup + rounds + 1):
+        for mode in MODES:
+            try:
+                runs.append(_call_once(item.obj, testargs, mode, pair, pair > spec.warmup))
+            except (KeyboardInterrupt, SystemExit, pytest.skip.Exception, pytest.xfail.Exception):
+                raise
+            except BaseException as error:
+                where = _run_name(mode, pair, spec.warmup, rounds)
+                failure = f"{where}: {type(error).__name__}: {error}"
+                speedup_report.record(
+                    item, speedup_report.entry(item.nodeid, None, runs, settings, error=failure)
+                )
+                _add_note(error, f"concurrent_speedup: raised in {where}")
+                raise
+        if pair == 1 and not any(run.spawned for run in runs):
+            _fail_spawned_nothing(item, runs, settings)
+
+    timed = [run for run in runs if run.timed]
+    verdict = decide(
+        [run.seconds for run in timed if run.mode == "sequential"],
+        [run.seconds for run in timed if run.mode == "concurrent"],
+        spec.min_speedup,
+    )
+    hint = None if verdict.passed else speedup_report.hint_for(verdict, runs, patching.is_patched())
+    speedup_report.record(item, speedup_report.entry(item.nodeid, verdict, runs, settings, hint))
+    if not verdict.passed:
+        pytest.fail(speedup_report.failure_message(verdict, settings, hint), pytrace=False)
+    return True
+
+
+def _call_once(
+    function: Callable[..., object],
+    testargs: dict[str, Any],
+    mode: RunMode,
+    pair: int,
+    timed: bool,
+) -> Run:
+    if "gevent_mode" in testargs:
+        testargs = {**testargs, "gevent_mode": mode}
+    with blocking.watch() as watch, spawning.run_mode(mode) as record:
+        cpu_start = time.process_time()
+        start = time.perf_counter()
+        function(**testargs)
+        seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start
+        running = sum(1 for greenlet in record.greenlets if not greenlet.dead)
+        if running:
+            # Their work would fall outside the timed body and the next run.
+            pytest.fail(
+                f"the body returned while {running} greenlet(s) it spawned were still running; "
+                "wait for them in the body (gevent.joinall(...), pool.join()) so that the "
+                "time covers their work",
+                pytrace=False,
+            )
+    return Run(mode, pair, timed, seconds, cpu_seconds, record.spawned, watch.longest, watch.stack)
+
+
+def _run_name(mode: str, pair: int, warmup: int, rounds: int) -> str:
+    if pair <= warmup:
+        return f"the {mode} run of warmup pair {pair} of {warmup}"
+    return f"the {mode} run of timed round {pair - warmup} of {rounds}"
+
+
+def _fail_spawned_nothing(item: pytest.Function, runs: list[Run], settings: dict[str, Any]) -> None:
+    message = (
+        "concurrent_speedup: the body spawned nothing through the spawn or gevent_pool "
+        "fixtures, so its sequential and concurrent runs are the same run. Start the work "
+        "that should overlap with spawn(func, ...) or gevent_pool().spawn(func, ...) "
+        "(greenlets from gevent.spawn are not serialised in the sequential run)."
+    )
+    speedup_report.record(
+        item, speedup_report.entry(item.nodeid, None, runs, settings, hint=message)
+    )
+    pytest.fail(message, pytrace=False)
+
+
+def _add_note(error: BaseException, note: str) -> None:
+    if isinstance(error, pytest.fail.Exception):
+        error.msg = f"{error.msg}\n{note}"  # a pytrace=False failure prints its message only
+    elif sys.version_info >= (3, 11):
+        error.add_note(note)
+    else:  # pytest prints __notes__ on 3.10 too
+        error.__notes__ = [*getattr(error, "__notes__", []), note]  # type: ignore[attr-defined]

@@ -1,0 +1,106 @@
+"""concurrent_speedup's arguments: a bad one is a collection error naming test and argument."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ("min_speedup=0", "min_speedup must be a positive number * got 0"),
+        ("min_speedup=-2.0", "min_speedup must be a positive number * got -2.0"),
+        ("min_speedup='2'", "min_speedup must be a positive number * got '2'"),
+        ("min_speedup=True", "min_speedup must be a positive number * got True"),
+        ("min_speedup=float('inf')", "min_speedup must be a positive number * got inf"),
+        ("rounds=0", "rounds must be a whole number >= 1, got 0"),
+        ("rounds=2.5", "rounds must be a whole number >= 1, got 2.5"),
+        ("warmup=-1", "warmup must be a whole number >= 0, got -1"),
+        ("round=3", "unknown argument(s) round; valid arguments (with defaults): min_speedup=1.0*"),
+        ("2.0", "takes keyword arguments only (min_speedup=1.0, rounds=5, warmup=1)*got *2.0"),
+    ],
+)
+def test_bad_argument_is_a_collection_error(
+    pytester: pytest.Pytester, arguments: str, message: str
+) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            f"""
+            import pytest
+
+            @pytest.mark.concurrent_speedup({arguments})
+            def test_fan_out(spawn):
+                pass
+
+            def test_other():
+                pass
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting test_bad_argument_is_a_collection_error.py*",
+            "*In test_bad_argument_is_a_collection_error.py::test_fan_out: "
+            f"@pytest.mark.concurrent_speedup: {message}",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_class_marker_on_a_test_that_cannot_spawn_is_a_collection_error(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.concurrent_speedup
+            class TestFanOut:
+                def test_spawns(self, spawn):
+                    spawn(lambda: None).join()
+
+                def test_plain(self):
+                    pass
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*::TestFanOut::test_plain: @pytest.mark.concurrent_speedup: the test uses neither "
+            "the spawn nor the gevent_pool fixture*",
+        ]
+    )
+
+
+def test_marker_is_registered(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.concurrent_speedup(min_speedup=1.0, rounds=5, warmup=0)
+            def test_fan_out(spawn):
+                raise RuntimeError("the body ran")
+            """
+        )
+    )
+    result = pytester.runpytest("--strict-markers", "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*RuntimeError: the body ran*"])
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_bad_rounds_option_is_a_usage_error(pytester: pytest.Pytester, value: str) -> None:
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest(f"--gevent-speedup-rounds={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"*--gevent-speedup-rounds: expected a whole number of rounds >= 1, got '{value}'*"]
+    )

@@ -1,0 +1,258 @@
+"""concurrent_speedup verdicts on bodies whose timing is decided by construction.
+
+Waiting on gevent.sleep overlaps (concurrent ~N times faster), spinning the CPU
+or an unpatched time.sleep does not: no verdict here depends on luck.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+FAN_OUT = """
+    import gevent
+    import pytest
+
+    @pytest.mark.concurrent_speedup
+    def test_fan_out(spawn):
+        gevent.joinall([spawn(gevent.sleep, 0.004) for _ in range(5)], raise_error=True)
+"""
+
+
+def test_waiting_greenlets_pass(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(textwrap.dedent(FAN_OUT))
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+
+
+def test_gevent_pool_greenlets_pass(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+            import pytest
+
+            @pytest.mark.concurrent_speedup(min_speedup=2.0)
+            def test_pooled(gevent_pool):
+                pool = gevent_pool()
+                for _ in range(5):
+                    pool.spawn(gevent.sleep, 0.004)
+                pool.join(raise_error=True)
+            """
+        )
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_fixtures_are_set_up_once_and_the_body_sees_its_mode(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import pathlib
+            import gevent
+            import pytest
+
+            SEEN = []
+
+            @pytest.fixture
+            def resource():
+                SEEN.append("setup")
+                yield
+                SEEN.append("teardown")
+                pathlib.Path("seen.txt").write_text(" ".join(SEEN))
+
+            @pytest.mark.concurrent_speedup(rounds=5, warmup=2)
+            def test_fan_out(spawn, resource, gevent_mode):
+                SEEN.append(gevent_mode)
+                gevent.joinall([spawn(gevent.sleep, 0.003) for _ in range(3)])
+
+            def test_unmarked(gevent_mode):
+                assert gevent_mode == "single"
+            """
+        )
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+    seen = (pytester.path / "seen.txt").read_text().split()
+    assert seen == ["setup", *["sequential", "concurrent"] * 7, "teardown"]
+
+
+def test_cpu_bound_body_fails_with_the_cpu_hint(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+            import pytest
+
+            def spin():
+                total = 0
+                for number in range(20_000):
+                    total += number
+
+            # A true ratio of 1.0 cannot reach 2.0 by noise.
+            @pytest.mark.concurrent_speedup(min_speedup=2.0)
+            def test_crunch(spawn):
+                gevent.joinall([spawn(spin) for _ in range(4)], raise_error=True)
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*concurrent_speedup: the concurrent run was not faster by the required ratio*",
+            "*sequential: median * (range * to *)",
+            "*concurrent: median * (range * to *)",
+            "*speedup:    *x (median / median); the rounds support at least *x beyond noise",
+            "*required:   more than 2.10x (min_speedup=2 and a 5% margin*",
+            "*rounds:     5 timed pairs after 1 warmup pair(s)",
+            "*hint: the sequential and concurrent runs are equal within noise and the body kept "
+            "the CPU busy*CPU-bound work gains nothing from greenlets*",
+        ]
+    )
+
+
+UNPATCHED_SLEEP = """
+    import time
+    import gevent
+    import pytest
+
+    @pytest.mark.concurrent_speedup(min_speedup=2.0)
+    def test_waits(spawn):
+        gevent.joinall([spawn(time.sleep, 0.004) for _ in range(4)], raise_error=True)
+"""
+
+
+def test_unpatched_blocking_call_fails_with_the_patch_hint(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(textwrap.dedent(UNPATCHED_SLEEP))
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*hint: a blocking call kept gevent's hub from running for * at a time and the "
+            "process is not monkey-patched: run with --gevent-patch*",
+        ]
+    )
+
+
+def test_the_same_blocking_call_passes_when_patched(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(textwrap.dedent(UNPATCHED_SLEEP))
+    result = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+
+
+def test_too_few_rounds_fail_and_say_how_many_are_needed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(textwrap.dedent(FAN_OUT))
+    result = pytester.runpytest("--gevent-speedup-rounds=3", "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*3 rounds cannot tell any speedup from noise (5 or more can)*", "*rounds:     3 timed*"]
+    )
+
+
+def test_body_that_spawns_nothing_through_the_fixtures_fails(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+            import pytest
+
+            @pytest.mark.concurrent_speedup
+            def test_direct(spawn):
+                gevent.joinall([gevent.spawn(gevent.sleep, 0.001) for _ in range(3)])
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*the body spawned nothing through the spawn or gevent_pool fixtures*"]
+    )
+
+
+def test_error_names_the_run_it_happened_in(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+            import pytest
+
+            CALLS = []
+
+            @pytest.mark.concurrent_speedup(warmup=0)
+            def test_breaks(spawn, gevent_mode):
+                CALLS.append(gevent_mode)
+                spawn(gevent.sleep, 0).join()
+                if len(CALLS) == 4:
+                    raise KeyError("only in this run")
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E * KeyError: 'only in this run'",
+            "*concurrent_speedup: raised in the concurrent run of timed round 2 of 5",
+        ]
+    )
+
+
+def test_error_in_a_greenlet_names_the_warmup_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+            import pytest
+
+            def fail():
+                raise ValueError("from a greenlet")
+
+            @pytest.mark.concurrent_speedup
+            def test_breaks(spawn):
+                gevent.joinall([spawn(fail)], raise_error=True)
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E * ValueError: from a greenlet",
+            "*concurrent_speedup: raised in the sequential run of warmup pair 1 of 1",
+        ]
+    )
+
+
+def test_greenlets_left_running_fail_the_run_and_do_not_reach_the_next(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import pathlib
+            import gevent
+            import pytest
+
+            def late(mode):
+                gevent.sleep(0.05)
+                pathlib.Path("late.txt").write_text(mode)
+
+            @pytest.mark.concurrent_speedup
+            def test_forgets(spawn, gevent_mode):
+                spawn(late, gevent_mode)
+
+            def test_next():
+                gevent.sleep(0.1)
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*the body returned while 1 greenlet(s) it spawned were still running; wait for them*",
+            "*concurrent_speedup: raised in the sequential run of warmup pair 1 of 1",
+        ]
+    )
+    assert not (pytester.path / "late.txt").exists()
