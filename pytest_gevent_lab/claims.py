@@ -24,6 +24,7 @@ claimed test in ``pytest_runtest_logreport``, into the report section
 from __future__ import annotations
 
 import inspect
+import json
 import math
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ from typing import Any, Protocol
 import pytest
 
 from . import report as json_report
+from . import speedup_report
 
 MARKER = (
     "claim(id, text, *, source=None, verdict='holds'): this test checks a stated claim; "
@@ -211,6 +213,12 @@ def file_report(config: pytest.Config, report: pytest.TestReport) -> None:
     del outcomes[report.nodeid]
     result = outcome.word()
     figures = [value for key, value in properties if key == _FIGURE_PROPERTY]
+    figures += [
+        figure
+        for key, value in properties
+        if key == speedup_report.PROPERTY
+        for figure in _speedup_figures(json.loads(value))
+    ]
     for claim in claims:
         entry = {
             **claim,
@@ -235,6 +243,18 @@ class ClaimsFiler:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         file_report(self.config, report)
+
+
+def _speedup_figures(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """A claimed test's ``concurrent_speedup`` measurement, as figures of its claim."""
+    if result.get("speedup") is None:
+        return []
+    figures = [
+        ("concurrent_speedup: sequential, median", result["sequential_median_s"], "s"),
+        ("concurrent_speedup: concurrent, median", result["concurrent_median_s"], "s"),
+        ("concurrent_speedup: speedup, median", result["speedup"], "x"),
+    ]
+    return [{"name": n, "value": v, "unit": u, "article": None} for n, v, u in figures]
 
 
 def entries(config: pytest.Config) -> list[dict[str, Any]]:

@@ -228,3 +228,29 @@ def test_wide_characters_wrap_by_display_width() -> None:
     lines = claims_table.wrap("协程并不会切换线程或进程 so threads lose", 12)
     assert lines == ["协程并不会切", "换线程或进程", "so threads", "lose"]
     assert all(claims_table.display_width(line) <= 12 for line in lines)
+
+
+def test_a_claimed_speedup_test_shows_its_measurement_as_figures(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import gevent
+        import pytest
+
+        @pytest.mark.claim("overlap", "waits overlap")
+        @pytest.mark.concurrent_speedup(min_speedup=1.5)
+        def test_waits_overlap(spawn):
+            gevent.joinall([spawn(gevent.sleep, 0.005) for _ in range(5)], raise_error=True)
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "overlap *holds *waits overlap",
+            "*- concurrent_speedup: sequential, median: * s",
+            "*- concurrent_speedup: concurrent, median: * s",
+            "*- concurrent_speedup: speedup, median: * x",
+        ]
+    )
