@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,9 +30,29 @@ START_TIMEOUT = 30.0
 @dataclass
 class Gunicorn:
     pid: int
-    url: str  # "http://127.0.0.1:PORT/"
+    url: str = ""  # "http://127.0.0.1:PORT/"
     app_output: list[str] = field(default_factory=list)  # what the app printed
     log: list[str] = field(default_factory=list)  # gunicorn's own lines
+    lines: queue.Queue[tuple[str, str]] = field(default_factory=queue.Queue)
+
+    def wait_for(self, found: Callable[[], bool], what: str, timeout: float) -> None:
+        """File output lines until ``found()``; RuntimeError naming ``what`` on timeout."""
+        deadline = time.monotonic() + timeout
+        while not found():
+            try:
+                name, line = self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                raise RuntimeError(
+                    f"gunicorn: no {what} within {timeout} s; its output so far:\n"
+                    + "\n".join(self.log + self.app_output)
+                ) from None
+            if line:
+                (self.app_output if name == "app" else self.log).append(line)
+            if match := LISTENING.search(line):
+                self.url = match[1] + "/"
+
+    def wait_for_app_line(self, text: str, timeout: float = 10.0) -> None:
+        self.wait_for(lambda: text in self.app_output, f"line {text!r} from the app", timeout)
 
 
 def control_socket_flag() -> list[str]:
@@ -45,7 +65,6 @@ def control_socket_flag() -> list[str]:
 def _pump(stream: IO[str], name: str, lines: queue.Queue[tuple[str, str]]) -> None:
     for line in stream:
         lines.put((name, line.rstrip("\n")))
-    lines.put((name, ""))  # end of stream
 
 
 @contextmanager
@@ -63,16 +82,24 @@ def gunicorn(app: str, chdir: Path, home: Path, *options: str) -> Iterator[Gunic
         env=env,
         start_new_session=True,
     )
-    lines: queue.Queue[tuple[str, str]] = queue.Queue()
+    server = Gunicorn(pid=process.pid)
     pumps = [
-        threading.Thread(target=_pump, args=(stream, name, lines), daemon=True)
+        threading.Thread(target=_pump, args=(stream, name, server.lines), daemon=True)
         for stream, name in ((process.stdout, "app"), (process.stderr, "log"))
     ]
     for pump in pumps:
         pump.start()
-    server = Gunicorn(pid=process.pid, url="")
     try:
-        _wait_until_ready(server, lines, process)
+        server.wait_for(
+            lambda: bool(server.url and server.app_output) or process.poll() is not None,
+            "'Listening at' line and app output",
+            START_TIMEOUT,
+        )
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"gunicorn exited with {process.returncode} before serving:\n"
+                + "\n".join(server.log + server.app_output)
+            )
         yield server
     finally:
         _stop(process)
@@ -81,34 +108,8 @@ def gunicorn(app: str, chdir: Path, home: Path, *options: str) -> Iterator[Gunic
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
-        while not lines.empty():
-            _file(server, *lines.get())
-
-
-def _file(server: Gunicorn, name: str, line: str) -> None:
-    if line:
-        (server.app_output if name == "app" else server.log).append(line)
-
-
-def _wait_until_ready(
-    server: Gunicorn, lines: queue.Queue[tuple[str, str]], process: subprocess.Popen[str]
-) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while not (server.url and server.app_output):
-        if process.poll() is not None and lines.empty():
-            raise RuntimeError(
-                f"gunicorn exited with {process.returncode} before serving:\n"
-                + "\n".join(server.log + server.app_output)
-            )
-        try:
-            name, line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
-        except queue.Empty:
-            raise RuntimeError(
-                f"gunicorn did not serve within {START_TIMEOUT} s:\n" + "\n".join(server.log)
-            ) from None
-        _file(server, name, line)
-        if match := LISTENING.search(line):
-            server.url = match[1] + "/"
+        with suppress(RuntimeError):
+            server.wait_for(server.lines.empty, "end of output", 0)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -139,7 +139,7 @@ def test_only_one_greenlet_runs_at_a_time_in_one_process_and_thread(
     interval = sys.getswitchinterval()
     sys.setswitchinterval(0.0005)  # preempt a busy thread often
     try:
-        _busy_workers(threads_log, _run_on_threads, lambda: time.sleep(0))
+        _busy_workers(threads_log, _on_five_threads, lambda: time.sleep(0))
     finally:
         sys.setswitchinterval(interval)
     threads_most = _most_running_at_once(threads_log)
@@ -148,7 +148,7 @@ def test_only_one_greenlet_runs_at_a_time_in_one_process_and_thread(
     assert greenlets_most == 1
     assert interleaving.events[0].pid == os.getpid()
     assert threads_most > 1, "control failed: the threads never overlapped"
-    with pytest.raises(AssertionError, match="events came from 5 threads"):
+    with pytest.raises(AssertionError, match=r"events came from \d+ threads"):
         threads_log.assert_one_thread()
 
 
@@ -212,14 +212,14 @@ def test_switching_greenlets_is_much_cheaper_than_switching_threads(
 def test_threads_overlap_io_waits_too(
     record_figure: RecordFigure, local_server: LatencyServer
 ) -> None:
+    def fetch() -> None:
+        requests.get(local_server.url, timeout=10).raise_for_status()
+
     def one_after_another() -> None:
         for _ in range(5):
-            requests.get(local_server.url, timeout=10).raise_for_status()
+            fetch()
 
-    def five_threads() -> None:
-        _run_on_threads([lambda: requests.get(local_server.url, timeout=10).raise_for_status()] * 5)
-
-    sequential, threaded = alternating_medians(one_after_another, five_threads)
+    sequential, threaded = alternating_medians(one_after_another, lambda: _on_five_threads(fetch))
     record_figure("5 requests one after another", sequential, "s")
     record_figure("5 requests on 5 threads", threaded, "s")
     record_figure("speedup of threads", sequential / threaded, "x")
@@ -227,10 +227,8 @@ def test_threads_overlap_io_waits_too(
     assert sequential / threaded > 2.5
 
 
-def _run_on_threads(funcs: list[Callable[[], object]] | Callable[[], object]) -> None:
-    """Run each function on its own thread (one function: on five threads), join them all."""
-    funcs = funcs if isinstance(funcs, list) else [funcs] * 5
-    threads = [threading.Thread(target=func) for func in funcs]
+def _on_five_threads(func: Callable[[], object]) -> None:
+    threads = [threading.Thread(target=func) for _ in range(5)]
     for thread in threads:
         thread.start()
     for thread in threads:

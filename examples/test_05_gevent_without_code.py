@@ -53,6 +53,7 @@ from gevent_without_code import app
 
 @app.route('/cpu')
 def cpu():  # as long as /for, spent computing instead of waiting
+    print("cpu started")  # the test sends /bar only once this line is out
     deadline = time.perf_counter() + SLEEP
     while time.perf_counter() < deadline:
         pass
@@ -104,8 +105,15 @@ def gevent_worker(app_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     yield from _serve(app_dir, tmp_path_factory.mktemp("home"), "-k", "gevent")
 
 
-def bar_latency_while(server: Gunicorn, slow_path: str) -> tuple[float, float]:
-    """Send ``slow_path`` first, then /bar: the seconds /bar and the slow path took."""
+def bar_latency_while(
+    server: Gunicorn, slow_path: str, started: str | None = None
+) -> tuple[float, float]:
+    """Send ``slow_path`` first, then /bar: the seconds /bar and the slow path took.
+
+    With ``started``, /bar goes out only once the app has printed that line: the
+    gevent worker could otherwise serve /bar while the slow request's bytes were
+    still on their way.
+    """
     address = urllib.parse.urlsplit(server.url)
     # A raw connection: once connect() returns, the request is queued ahead of /bar's.
     slow = socket.create_connection((address.hostname, address.port), timeout=30)
@@ -124,8 +132,11 @@ def bar_latency_while(server: Gunicorn, slow_path: str) -> tuple[float, float]:
     reader = threading.Thread(target=read_slow_answer)
     reader.start()
     try:
+        if started is not None:
+            server.wait_for_app_line(started)
+        bar_start = time.perf_counter()
         bar = requests.get(server.url + "bar", timeout=30)
-        bar_seconds = time.perf_counter() - start
+        bar_seconds = time.perf_counter() - bar_start
     finally:
         reader.join(timeout=30)
     assert bar.text == "bar"
@@ -198,7 +209,7 @@ def test_the_gevent_worker_ran_patch_all(
 def test_with_the_gevent_worker_bar_still_waits_for_cpu_work(
     gevent_worker: Gunicorn, record_figure: RecordFigure, article_sleep: float
 ) -> None:
-    bar_seconds, cpu_seconds = bar_latency_while(gevent_worker, "/cpu")
+    bar_seconds, cpu_seconds = bar_latency_while(gevent_worker, "/cpu", started="cpu started")
     record_figure("/cpu computes", article_sleep, "s")
     record_figure("gevent worker: /bar while /cpu computes", bar_seconds, "s")
     assert bar_seconds > article_sleep / 2, "/bar waited for the CPU-bound route"
