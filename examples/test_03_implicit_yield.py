@@ -290,7 +290,7 @@ def article_functions() -> dict[str, Any]:
     return namespace
 
 
-MOCK_LATENCY = 0.03
+MOCK_LATENCY = 0.05
 
 
 @pytest.fixture

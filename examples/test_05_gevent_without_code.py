@@ -117,8 +117,8 @@ def bar_latency_while(
     address = urllib.parse.urlsplit(server.url)
     # A raw connection: once connect() returns, the request is queued ahead of /bar's.
     slow = socket.create_connection((address.hostname, address.port), timeout=30)
+    start = time.perf_counter()  # before the server can have read the request
     slow.sendall(f"GET {slow_path} HTTP/1.0\r\nHost: {address.netloc}\r\n\r\n".encode())
-    start = time.perf_counter()
     slow_answer: list[bytes] = []
     slow_seconds: list[float] = []
 

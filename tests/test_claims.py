@@ -245,10 +245,10 @@ def test_a_claimed_speedup_test_shows_its_measurement_as_figures(
         """
     )
     result = pytester.runpytest("-p", "no:randomly")
-    result.assert_outcomes(passed=1)
+    # Whatever the verdict on a loaded machine, the measurement is the claim's figures.
     result.stdout.fnmatch_lines(
         [
-            "overlap *holds *waits overlap",
+            "overlap *waits overlap",
             "*- concurrent_speedup: sequential, median: * s",
             "*- concurrent_speedup: concurrent, median: * s",
             "*- concurrent_speedup: speedup, median: * x",
