@@ -2,16 +2,9 @@
 
 A test marked ``@pytest.mark.claim(id, text, *, source=None, verdict="holds")``
 asserts that ``verdict`` is what this machine measures for the claim; it
-records the evidence with the ``record_figure(name, value, unit)`` fixture::
-
-    @pytest.mark.claim("io", "IO waits overlap", verdict="holds")
-    def test_io_waits_overlap(record_figure):
-        speedup = measure()
-        record_figure("speedup", speedup, "x", article=3.5)
-        assert speedup > 2
-
-Only a test that passed shows its declared verdict; a failed, erroring,
-skipped or xfailed test shows "unverified", never "holds".
+records the evidence with the ``record_figure(name, value, unit)`` fixture
+(README: "Checking a claim"). Only a test that passed shows its declared
+verdict; a failed, erroring, skipped or xfailed test shows "unverified".
 
 The data travels like the test's own outcome: it sits in the item's
 ``user_properties`` (attached at collection, so even a test skipped before
