@@ -8,25 +8,8 @@ server with a fixed latency, or ``--article-url``.
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import statistics
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import gevent
-import pytest
-import responses
-from support import alternating_medians, latency_server, run_python
-
-from pytest_gevent_lab.claims import RecordFigure
-
+# ruff: noqa: E402 (the article's code comes first, the imports of the tests after it)
+# The article's code, unchanged; it runs in a fresh interpreter (see run_article_script).
 ARTICLE_CODE = """\
 #!/usr/bin/env python
 # -*- coding:utf-8 -*-
@@ -69,6 +52,27 @@ print_func_run_time(1, synchronous)
 print('Asynchronous:')
 print_func_run_time(1, asynchronous)
 """
+
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gevent
+import pytest
+import responses
+from support import alternating_medians, latency_server, run_python
+
+from pytest_gevent_lab.claims import RecordFigure
+
 ARTICLE_URL = "'http://baidu.com'"
 # The article's figures: synchronous 0.13507633499102667 s, asynchronous 0.03902721201302484 s.
 ARTICLE_SYNCHRONOUS, ARTICLE_ASYNCHRONOUS = 0.135, 0.039

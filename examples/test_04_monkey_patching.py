@@ -7,17 +7,8 @@ with the article's, memory addresses aside.
 
 from __future__ import annotations
 
-import inspect
-import json
-
-import gevent.monkey
-import pytest
-from support import run_python, run_session, without_addresses
-
-from pytest_gevent_lab.claims import RecordFigure
-
-SECTION = "猴子补丁 (monkey patching)"
-
+# ruff: noqa: E402 (the article's code comes first, the imports of the tests after it)
+# The article's sessions and the signature it prints, unchanged.
 ARTICLE_SOCKET_SESSION = """
 >>> import socket
 >>> socket.socket
@@ -59,6 +50,18 @@ ARTICLE_SELECT_SESSION = """
 >>> select.select
 <function select at 0x100e40f28>
 """
+
+
+import inspect
+import json
+
+import gevent.monkey
+import pytest
+from support import run_python, run_session, without_addresses
+
+from pytest_gevent_lab.claims import RecordFigure
+
+SECTION = "猴子补丁 (monkey patching)"
 
 
 def _assert_session_matches(steps: list[dict[str, str]]) -> None:

@@ -9,20 +9,8 @@ article's /for and /bar are untouched.
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
-import time
-import urllib.parse
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-import requests
-from gunicorn_runner import Gunicorn, gunicorn
-
-from pytest_gevent_lab.claims import RecordFigure
-
+# ruff: noqa: E402 (the article's code comes first, the imports of the tests after it)
+# The article's app, gevent_without_code.py, unchanged (its sleep is set in app_dir).
 ARTICLE_APP = """\
 #!/usr/bin/env python
 # -*- coding:utf-8 -*-
@@ -45,6 +33,21 @@ def get():
 def get2():
     return "bar"
 """
+
+
+import json
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from gunicorn_runner import Gunicorn, gunicorn
+
+from pytest_gevent_lab.claims import RecordFigure
 
 PROBE_APP = """\
 # The article's app with two routes of ours; /for and /bar are the article's.
