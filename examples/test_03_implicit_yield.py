@@ -155,11 +155,7 @@ def test_five_patched_requests_are_many_times_faster_as_greenlets(
     assert synchronous / asynchronous > 2.5, "five overlapping waits should be several times faster"
 
 
-@pytest.mark.claim(
-    "start-first",
-    ALL_START_FIRST,
-    source=SECTION,
-)
+@pytest.mark.claim("start-first", ALL_START_FIRST, source=SECTION)
 def test_as_greenlets_all_five_start_before_any_finishes(
     article_runs: list[Run], record_figure: RecordFigure
 ) -> None:
@@ -175,12 +171,8 @@ def test_as_greenlets_all_five_start_before_any_finishes(
     )
 
 
-@pytest.mark.claim(
-    "start-first",
-    ALL_START_FIRST,
-    source=SECTION,
-)
-def test_as_greenlets_they_finish_in_the_order_answers_arrive(
+@pytest.mark.claim("start-first", ALL_START_FIRST, source=SECTION)
+def test_as_greenlets_they_do_not_finish_in_the_order_they_began(
     record_figure: RecordFigure, article_latency: float
 ) -> None:
     # A server of our own whose answers take longer for earlier connections: the
