@@ -7,8 +7,10 @@ URL instead (the article used http://baidu.com).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import gevent
 import pytest
 from support import LatencyServer, latency_server
 
@@ -59,9 +61,25 @@ def article_sleep(pytestconfig: pytest.Config) -> float:
     return float(pytestconfig.getoption("article_sleep"))
 
 
+@pytest.fixture
+def slow_url(wsgi_server: Callable[[Callable[..., Any]], str], article_latency: float) -> str:
+    """A URL of the plugin's ``wsgi_server`` that answers after ``--article-latency``."""
+
+    def slow_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        gevent.sleep(article_latency)  # the server's own hub: other requests go on
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "3")])
+        return [b"ok\n"]
+
+    return wsgi_server(slow_app) + "/"
+
+
 @pytest.fixture(scope="session")
 def local_server(article_latency: float) -> Iterator[LatencyServer]:
-    """The stand-in for the article's URL: 127.0.0.1, OS-chosen port, fixed latency."""
+    """The stand-in for the article's URL: 127.0.0.1, OS-chosen port, fixed latency.
+
+    A plain threaded server that lives for the session, so that the module-scoped
+    runs of the article's script share it; ``plan`` orders answers (see support).
+    """
     with latency_server(article_latency) as server:
         yield server
 
