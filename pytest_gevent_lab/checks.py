@@ -21,7 +21,6 @@ if sys.version_info < (3, 11):  # pragma: no cover - exercised by the py310 env
     from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
 plain_key = pytest.StashKey[leaks.PlainGreenlets]()
-_owner_key = pytest.StashKey[spawning.Owner]()
 
 
 def configure(config: pytest.Config) -> None:
@@ -30,19 +29,27 @@ def configure(config: pytest.Config) -> None:
     config.stash[plain_key] = leaks.PlainGreenlets()
 
 
-@contextlib.contextmanager
-def around_test(item: pytest.Item) -> Iterator[None]:
-    """The whole protocol of one test: capture hub errors, own its greenlets."""
+_Saved = tuple["spawning.Owner | None", "list[hub_errors.Captured] | None"]
+
+
+def begin_test(item: pytest.Item) -> _Saved:
+    """Start one test's protocol: capture hub errors, own its greenlets.
+
+    Returns what :func:`end_test` restores (a test run by pytester inside
+    another test nests).
+    """
     tracker = item.config.stash[spawning.tracker_key]
-    saved_owner = tracker.test
-    tracker.test = item.stash[_owner_key] = spawning.Owner(f"test {item.nodeid}")
-    previous = hub_errors.install(capture=not hub_errors.opted_out(item))
+    saved = tracker.test
+    tracker.test = spawning.Owner(item.nodeid, kind="test")
+    previous = hub_errors.install(capture=not per_test.of(item).allow_errors)
     item.config.stash[plain_key].begin()
-    try:
-        yield
-    finally:
-        hub_errors.uninstall(previous)
-        tracker.test = saved_owner
+    return saved, previous
+
+
+def end_test(item: pytest.Item, state: _Saved) -> None:
+    saved, previous = state
+    hub_errors.uninstall(previous)
+    item.config.stash[spawning.tracker_key].test = saved
 
 
 def after_setup(item: pytest.Item) -> None:
@@ -53,10 +60,14 @@ def after_setup(item: pytest.Item) -> None:
 @contextlib.contextmanager
 def watching_call(item: pytest.Item) -> Iterator[blocking.BlockWatch | None]:
     """The test function's call, under its gevent timeout and block watch when on."""
-    threshold = per_test.seconds(item, "gevent_block_threshold")
+    settings = per_test.of(item)
+    if not (settings.gevent_timeout or settings.gevent_block_threshold):
+        yield None  # the common case, kept cheap: it runs for every test
+        return
+    threshold = settings.gevent_block_threshold
     with contextlib.ExitStack() as stack:
         seen = stack.enter_context(blocking.watch(threshold)) if threshold else None
-        stack.enter_context(timeouts.limit(per_test.seconds(item, "gevent_timeout"), item.nodeid))
+        stack.enter_context(timeouts.limit(settings.gevent_timeout, item.nodeid))
         yield seen
 
 
@@ -71,7 +82,7 @@ def after_teardown(item: pytest.Item) -> None:
     """Leak checks, then exceptions; both are reported when both happened."""
     __tracebackhide__ = True
     errors: list[Exception] = []
-    owner = item.stash.get(_owner_key, None)
+    owner = item.config.stash[spawning.tracker_key].test
     try:
         if owner is not None:
             leaks.check_owner(owner)

@@ -21,15 +21,13 @@ from types import TracebackType
 from typing import Any
 
 import gevent
-import pytest
 from gevent.hub import Hub
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised by the py310 env
     from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
-OPT_OUT_MARKER = "gevent_allow_errors"
 MARKER_HELP = (
-    f"{OPT_OUT_MARKER}: exceptions that kill greenlets during this test are printed "
+    "gevent_allow_errors: exceptions that kill greenlets during this test are printed "
     "by gevent as usual instead of failing the test."
 )
 
@@ -69,7 +67,9 @@ def _capture(hub: Hub, context: Any, type_: Any, value: Any, tb: Any) -> None:
     sink = _sink
     if sink is not None and context is not None:
         type_, value, tb = hub._normalize_exception(type_, value, tb)
-        if isinstance(value, Exception) and not issubclass(type_, hub.NOT_ERROR):
+        if isinstance(value, Exception) and not issubclass(
+            type_, (*hub.NOT_ERROR, *hub.SYSTEM_ERROR)
+        ):
             with _lock:
                 sink.append(Captured(context, value, value.__traceback__))
             return
@@ -122,7 +122,3 @@ def raise_unretrieved(nodeid: str, phase: str) -> None:
             f"of {nodeid}",
             errors,
         )
-
-
-def opted_out(item: pytest.Item) -> bool:
-    return item.get_closest_marker(OPT_OUT_MARKER) is not None

@@ -4,7 +4,9 @@ Tracked greenlets (``spawn``, ``gevent_pool``) are known by owner, so a leak is
 an error that names the function and the line that spawned it. Greenlets
 started with plain ``gevent.spawn`` are found by scanning the garbage
 collector's objects, which costs milliseconds, so the scan runs only when this
-thread's hub exists and its loop ran (or has callbacks queued) during the test;
+thread's hub exists and some greenlet switch happened (a one-shot
+``greenlet.settrace`` hook, removed at the first switch) or a greenlet start is
+still queued;
 a plain leak is killed and reported as a :class:`GreenletLeakWarning` (an error
 under ``-W error``), because which test started it is inferred, not recorded.
 Greenlets alive when a wider-scoped fixture finishes setting up belong to it
@@ -21,6 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import gevent
+import greenlet
 import pytest
 from gevent._hub_local import get_hub_if_exists
 
@@ -48,10 +51,11 @@ def check_owner(owner: Owner) -> None:
     alive = owner.take_alive()
     if not alive:
         return
-    described = [_describe(g, f, where) for g, f, where in alive]  # a dead one forgets its run
-    spawning.kill([g for g, _, _ in alive])
-    killed = [text for (g, _, _), text in zip(alive, described, strict=True) if g.dead]
-    refused = [text for (g, _, _), text in zip(alive, described, strict=True) if not g.dead]
+    # described before the kill: a dead greenlet forgets what it ran
+    described = [_describe(g, f, f"{file}:{line}") for g, f, file, line in alive]
+    spawning.kill([entry[0] for entry in alive])
+    killed = [text for entry, text in zip(alive, described, strict=True) if entry[0].dead]
+    refused = [text for entry, text in zip(alive, described, strict=True) if not entry[0].dead]
     lines = [f"leaked greenlet(s) from {owner.name}: still running at teardown"]
     if killed:
         lines.append("killed:")
@@ -69,7 +73,8 @@ class PlainGreenlets:
     def __init__(self) -> None:
         self.known: weakref.WeakSet[gevent.Greenlet] | None = None
         self.hub: Any = None
-        self.loop_state: tuple[int, int] = (-1, -1)
+        self.switched = False
+        self.previous_trace: Any = None
 
     def _alive(self) -> list[gevent.Greenlet]:
         hub = get_hub_if_exists()
@@ -89,16 +94,25 @@ class PlainGreenlets:
         if hub is not None and self.known is None:
             self.remember()  # first test since this hub appeared
         self.hub = hub
-        self.loop_state = _loop_state(hub)
+        self.switched = False
+        self.previous_trace = greenlet.gettrace()
+        greenlet.settrace(self._first_switch)
+
+    def _first_switch(self, event: str, args: Any) -> None:
+        self.switched = True
+        if greenlet.gettrace() == self._first_switch:  # not if someone chained us since
+            greenlet.settrace(self.previous_trace)
+        if self.previous_trace is not None:
+            self.previous_trace(event, args)
 
     def _hub_ran(self) -> bool:
+        if greenlet.gettrace() == self._first_switch:
+            greenlet.settrace(self.previous_trace)
         hub = get_hub_if_exists()
         if hub is None:
             return False
-        if hub is not self.hub:
-            return True
-        callbacks = getattr(hub.loop, "_callbacks", None)
-        return _loop_state(hub) != self.loop_state or callbacks is None or len(callbacks) > 0
+        callbacks = getattr(hub.loop, "_callbacks", None)  # greenlets started, never run
+        return self.switched or hub is not self.hub or callbacks is None or len(callbacks) > 0
 
     def end(self, nodeid: str) -> None:
         """Kill plain greenlets the test left running and warn about them."""
@@ -125,15 +139,6 @@ class PlainGreenlets:
                 stacklevel=1,
             )
         self.remember()
-
-
-def _loop_state(hub: Any) -> tuple[int, int]:
-    """Loop iterations and active watchers (libev): a test that left a greenlet waiting
-    on a timer or I/O changed the second, one that ran the loop the first."""
-    if hub is None:
-        return (-1, -1)
-    loop = hub.loop
-    return (int(getattr(loop, "iteration", -1)), int(getattr(loop, "activecnt", -1)))
 
 
 @contextlib.contextmanager

@@ -6,6 +6,8 @@ collection error that names the test instead of a traceback when it runs.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pytest
 
 from .options import cli_or_ini, parse_seconds
@@ -19,22 +21,31 @@ SETTINGS = {
         "--gevent-block-threshold",
     ),
 }
-_defaults_key = pytest.StashKey[dict[str, float]]()
-_values_key = pytest.StashKey[dict[str, float]]()
+ALLOW_ERRORS = "gevent_allow_errors"
+
+
+class Settings(NamedTuple):
+    """One test's settings; 0 seconds = off."""
+
+    gevent_timeout: float
+    gevent_block_threshold: float
+    allow_errors: bool = False
+
+
+_defaults_key = pytest.StashKey[Settings]()
+_settings_key = pytest.StashKey[Settings]()
 
 
 def configure(config: pytest.Config) -> None:
     """Read and check the command-line/ini values once (a bad one is a usage error)."""
-    config.stash[_defaults_key] = {
-        marker: parse_seconds(cli_or_ini(config, dest, ini), flag)
-        for marker, (dest, ini, flag) in SETTINGS.items()
-    }
+    timeout, threshold = (
+        parse_seconds(cli_or_ini(config, dest, ini), flag) for dest, ini, flag in SETTINGS.values()
+    )
+    config.stash[_defaults_key] = Settings(timeout, threshold)
 
 
-def _from_marker(item: pytest.Item, name: str) -> float | None:
-    marker = item.get_closest_marker(name)
-    if marker is None:
-        return None
+def _seconds(marker: pytest.Mark) -> float:
+    name = marker.name
     unknown = sorted(set(marker.kwargs) - {"seconds"})
     if unknown or len(marker.args) + len(marker.kwargs) != 1:
         raise ValueError(
@@ -49,24 +60,34 @@ def _from_marker(item: pytest.Item, name: str) -> float | None:
         raise ValueError(str(error)) from None
 
 
-def resolve(item: pytest.Item) -> None:
-    """Store the item's seconds; raise :class:`pytest.Collector.CollectError` if a marker is bad."""
-    defaults = item.config.stash[_defaults_key]
-    values = defaults.copy()
-    for name in SETTINGS:
+def resolve(item: pytest.Item) -> Settings:
+    """Store the item's settings; raise :class:`pytest.Collector.CollectError` if a marker is bad.
+
+    One pass over the item's markers, closest first: this runs for every test.
+    """
+    settings = item.config.stash[_defaults_key]
+    seen: set[str] = set()
+    for marker in item.iter_markers():
+        name = marker.name
+        if name in seen or not (name in SETTINGS or name == ALLOW_ERRORS):
+            continue
+        seen.add(name)
+        if name == ALLOW_ERRORS:
+            settings = settings._replace(allow_errors=True)
+            continue
         try:
-            seconds = _from_marker(item, name)
+            seconds = _seconds(marker)
         except ValueError as error:
             raise pytest.Collector.CollectError(f"{item.nodeid}: {error}") from None
-        if seconds is not None:
-            values[name] = seconds
-    item.stash[_values_key] = values
+        if name == "gevent_timeout":
+            settings = settings._replace(gevent_timeout=seconds)
+        else:
+            settings = settings._replace(gevent_block_threshold=seconds)
+    item.stash[_settings_key] = settings
+    return settings
 
 
-def seconds(item: pytest.Item, name: str) -> float:
-    """The resolved value of ``name`` (a key of :data:`SETTINGS`) for ``item``; 0 = off."""
-    values = item.stash.get(_values_key, None)
-    if values is None:  # an item type that our collection hook never saw
-        resolve(item)
-        values = item.stash[_values_key]
-    return values[name]
+def of(item: pytest.Item) -> Settings:
+    """The item's settings (resolved at collection; items of other collectors now)."""
+    settings = item.stash.get(_settings_key, None)
+    return settings if settings is not None else resolve(item)

@@ -162,18 +162,20 @@ def pytest_fixture_setup(
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> object:
-    with checks.around_test(item):
+    state = checks.begin_test(item)
+    try:
         return (yield)
+    finally:
+        checks.end_test(item, state)
 
 
 # specname: the hook name is taken by the needs_gevent_patch skip above (pytest
-# only reads hooks whose function name starts with "pytest_").
-@pytest.hookimpl(wrapper=True, specname="pytest_runtest_setup")
-def pytest_runtest_setup_greenlet_checks(item: pytest.Item) -> object:
+# only reads hooks whose function name starts with "pytest_"). trylast: after
+# the fixtures are set up.
+@pytest.hookimpl(trylast=True, specname="pytest_runtest_setup")
+def pytest_runtest_setup_greenlet_checks(item: pytest.Item) -> None:
     __tracebackhide__ = True
-    result = yield
     checks.after_setup(item)
-    return result
 
 
 @pytest.hookimpl(wrapper=True)
@@ -188,9 +190,10 @@ def pytest_runtest_call(item: pytest.Item) -> object:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> object:
     __tracebackhide__ = True
-    result = yield
-    checks.after_teardown(item)
-    return result
+    try:
+        return (yield)
+    finally:  # even after a failed teardown: nothing may survive into the next test
+        checks.after_teardown(item)
 
 
 # --- end greenlet fixtures ---

@@ -132,15 +132,24 @@ def _in_turn(func: Callable[..., Any], turns: gevent.lock.Semaphore) -> Callable
     return run_in_turn
 
 
+# (greenlet, function, file and line of the spawn call)
+Spawned = tuple[gevent.Greenlet, Callable[..., Any], str, int]
+
+
 @dataclass(eq=False)
 class Owner:
     """A test or a wider-scoped fixture and the greenlets it answers for."""
 
-    name: str
-    # (greenlet, function, "file:line" of the spawn call)
-    spawned: list[tuple[gevent.Greenlet, Callable[..., Any], str]] = field(default_factory=list)
+    what: str  # a test's node id, or a fixture's description
+    kind: str = "fixture"
 
-    def take_alive(self) -> list[tuple[gevent.Greenlet, Callable[..., Any], str]]:
+    @property
+    def name(self) -> str:
+        return f"test {self.what}" if self.kind == "test" else self.what
+
+    spawned: list[Spawned] = field(default_factory=list)
+
+    def take_alive(self) -> list[Spawned]:
         """Forget this owner's greenlets; return those still running."""
         spawned, self.spawned = self.spawned, []
         return [entry for entry in spawned if entry[0] and not entry[0].dead]
@@ -152,7 +161,6 @@ class Tracker:
     def __init__(self) -> None:
         self.test: Owner | None = None
         self.fixtures: list[Owner] = []  # wider-scoped fixtures being set up, innermost last
-        self.pending_fixture: list[Callable[[Owner], None]] = []
         self.session = Owner("the test session (outside any test)")
 
     def owner(self) -> Owner:
@@ -171,14 +179,13 @@ class Tracker:
                 f"({type(func).__name__}); pass the function itself, e.g. spawn(work, 1)"
             )
         owner = self.owner()
-        frame = sys._getframe(depth)
-        where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        frame = sys._getframe(depth)  # "file:line" is formatted only for a report
         run = func if _turns is None else _in_turn(func, _turns)
         greenlet = gevent.Greenlet(run, *args, **kwargs)
         if _turns is not None and run.spawner_turn is not None:  # type: ignore[attr-defined]
             greenlet.rawlink(run.spawner_turn.leave)  # type: ignore[attr-defined]
         setattr(greenlet, _OWNER_ATTR, owner)
-        owner.spawned.append((greenlet, func, where))
+        owner.spawned.append((greenlet, func, frame.f_code.co_filename, frame.f_lineno))
         if _record is not None:
             _record.spawned += 1
             _record.greenlets.append(greenlet)

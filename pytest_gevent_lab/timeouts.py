@@ -34,7 +34,13 @@ class GeventTimeout(BaseException):
 def _tree() -> str:
     try:
         tree: str = GreenletTree.current_tree().format(
-            details={"running_stacks": True, "spawning_stacks": False, "locals": False}
+            # innermost frames only: the main greenlet's full stack is all of pytest
+            details={
+                "running_stacks": True,
+                "running_stack_limit": 12,
+                "spawning_stacks": False,
+                "locals": False,
+            }
         )
         return tree
     except Exception as error:  # the tree is a diagnostic; never mask the timeout

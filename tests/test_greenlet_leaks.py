@@ -198,3 +198,30 @@ def test_bad_pool_size_is_a_clear_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*gevent_pool: expected size=None*or a positive int, got 0*"])
+
+
+def test_leaks_are_killed_even_when_a_fixture_teardown_fails(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            leaked = []
+
+            @pytest.fixture
+            def breaks_at_teardown():
+                yield
+                raise RuntimeError("teardown broke")
+
+            def test_leaks(breaks_at_teardown, spawn):
+                leaked.append(spawn(gevent.sleep, 100))
+                gevent.sleep(0)
+
+            def test_next():
+                assert leaked[0].dead
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*RuntimeError: teardown broke*", "*leaked greenlet(s)*"])

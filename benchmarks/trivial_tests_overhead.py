@@ -1,0 +1,89 @@
+"""2,000 trivial tests with the plugin's per-test checks active vs without the plugin.
+
+Every test runs under the hub-error capture and the leak checks (they need no
+fixture); the baseline is the same run with ``-p no:gevent_lab``. Each side is
+a fresh ``python -m pytest`` subprocess, run alternately ``--rounds`` times; the
+ratio of median CPU times (user + system of the child, less disturbed by other
+load on a shared machine than wall time) is reported, with wall time beside it
+(target: at or under 1.05x).
+
+``--gevent`` makes every test switch to the hub once (``gevent.sleep(0)``), the
+case where the plain-greenlet leak scan runs at each teardown; without it the
+tests never touch gevent (no hub is created, as the plugin promises).
+
+    python benchmarks/trivial_tests_overhead.py [--tests 2000] [--rounds 7] [--gevent]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FILES = 20  # tests spread over modules, as in a real suite
+
+
+def write_suite(root: Path, tests: int, use_gevent: bool) -> None:
+    body = "    gevent.sleep(0)\n" if use_gevent else "    pass\n"
+    per_file = tests // FILES
+    for f in range(FILES):
+        lines = ["import gevent\n"] if use_gevent else []
+        for t in range(per_file):
+            lines.append(f"\ndef test_{t}():\n{body}")
+        (root / f"test_trivial_{f}.py").write_text("".join(lines))
+    (root / "pytest.ini").write_text("[pytest]\n")
+
+
+def run(root: Path, extra: list[str]) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one pytest run."""
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    cmd += ["-p", "no:xdist", "-p", "no:timeout", *extra]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"pytest failed ({' '.join(extra)}):\n{done.stdout[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--gevent", action="store_true", help="each test does gevent.sleep(0)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_suite(root, args.tests, args.gevent)
+        without: list[tuple[float, float]] = []
+        with_plugin: list[tuple[float, float]] = []
+        run(root, [])  # warm-up: the file cache
+        for round_ in range(args.rounds):
+            sides = [(without, ["-p", "no:gevent_lab"]), (with_plugin, [])]
+            for results, extra in sides if round_ % 2 else reversed(sides):  # ABBA
+                results.append(run(root, extra))
+    kind = "gevent.sleep(0)" if args.gevent else "pass"
+    print(f"{args.tests} trivial tests ({kind}), {args.rounds} rounds each, medians:")
+    print("                     CPU s    wall s")
+    rows = [("-p no:gevent_lab", without), ("with the plugin", with_plugin)]
+    medians = {}
+    for name, runs in rows:
+        medians[name] = [statistics.median(r[i] for r in runs) for i in (0, 1)]
+        cpu, wall = medians[name]
+        print(f"  {name:17}{cpu:8.3f}  {wall:8.3f}")
+    (cpu_a, wall_a), (cpu_b, wall_b) = medians["-p no:gevent_lab"], medians["with the plugin"]
+    print(f"  ratio            {cpu_b / cpu_a:7.3f}x {wall_b / wall_a:8.3f}x  (target <= 1.05x)")
+
+
+if __name__ == "__main__":
+    main()
