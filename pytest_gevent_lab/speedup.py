@@ -23,7 +23,7 @@ import pytest
 from . import blocking, patching, spawning, speedup_report
 from .speedup_marker import NAME, parse, parse_rounds_option
 from .speedup_report import Run
-from .speedup_stats import decide, required_ratio
+from .speedup_stats import SECOND_LOOK_ROUNDS, Verdict, decide, required_ratio
 
 RunMode = Literal["sequential", "concurrent"]
 MODES: tuple[RunMode, RunMode] = ("sequential", "concurrent")
@@ -57,19 +57,42 @@ def call_marked(item: pytest.Function) -> bool | None:
     settings: dict[str, Any] = {
         "min_speedup": spec.min_speedup,
         "rounds": rounds,
+        "rounds_run": rounds,
         "warmup": spec.warmup,
         "required_speedup": required_ratio(spec.min_speedup),
     }
     testargs = {arg: item.funcargs[arg] for arg in item._fixtureinfo.argnames}
     runs: list[Run] = []
-    for pair in range(1, spec.warmup + rounds + 1):
+    _run_pairs(item, testargs, runs, settings, spec.warmup + rounds)
+    verdict = _judge(runs, spec.min_speedup)
+    if verdict.worth_more_rounds:  # the second look of the rule (speedup_stats)
+        settings["rounds_run"] = SECOND_LOOK_ROUNDS * rounds
+        _run_pairs(item, testargs, runs, settings, spec.warmup + SECOND_LOOK_ROUNDS * rounds)
+        verdict = _judge(runs, spec.min_speedup)
+    hint = None if verdict.passed else speedup_report.hint_for(verdict, runs, patching.is_patched())
+    speedup_report.record(item, speedup_report.entry(item.nodeid, verdict, runs, settings, hint))
+    if not verdict.passed:
+        pytest.fail(speedup_report.failure_message(verdict, settings, hint), pytrace=False)
+    return True
+
+
+def _run_pairs(
+    item: pytest.Function,
+    testargs: dict[str, Any],
+    runs: list[Run],
+    settings: dict[str, Any],
+    last_pair: int,
+) -> None:
+    """Run S/C pairs after those in ``runs``, up to ``last_pair`` (warmup pairs count)."""
+    warmup = settings["warmup"]
+    for pair in range(len(runs) // 2 + 1, last_pair + 1):
         for mode in MODES:
             try:
-                runs.append(_call_once(item.obj, testargs, mode, pair, pair > spec.warmup))
+                runs.append(_call_once(item.obj, testargs, mode, pair, pair > warmup))
             except (KeyboardInterrupt, SystemExit, pytest.skip.Exception, pytest.xfail.Exception):
                 raise
             except BaseException as error:
-                where = _run_name(mode, pair, spec.warmup, rounds)
+                where = _run_name(mode, pair, warmup, settings["rounds_run"])
                 failure = f"{where}: {type(error).__name__}: {error}"
                 speedup_report.record(
                     item, speedup_report.entry(item.nodeid, None, runs, settings, error=failure)
@@ -79,17 +102,14 @@ def call_marked(item: pytest.Function) -> bool | None:
         if pair == 1 and not any(run.spawned for run in runs):
             _fail_spawned_nothing(item, runs, settings)
 
+
+def _judge(runs: list[Run], min_speedup: float) -> Verdict:
     timed = [run for run in runs if run.timed]
-    verdict = decide(
+    return decide(
         [run.seconds for run in timed if run.mode == "sequential"],
         [run.seconds for run in timed if run.mode == "concurrent"],
-        spec.min_speedup,
+        min_speedup,
     )
-    hint = None if verdict.passed else speedup_report.hint_for(verdict, runs, patching.is_patched())
-    speedup_report.record(item, speedup_report.entry(item.nodeid, verdict, runs, settings, hint))
-    if not verdict.passed:
-        pytest.fail(speedup_report.failure_message(verdict, settings, hint), pytrace=False)
-    return True
 
 
 def _call_once(
@@ -102,11 +122,11 @@ def _call_once(
     if "gevent_mode" in testargs:
         testargs = {**testargs, "gevent_mode": mode}
     with blocking.watch() as watch, spawning.run_mode(mode) as record:
-        cpu_start = time.process_time()
+        cpu_start, ready_start = _thread_clocks()
         start = time.perf_counter()
         function(**testargs)
         seconds = time.perf_counter() - start
-        cpu_seconds = time.process_time() - cpu_start
+        cpu_end, ready_end = _thread_clocks()
         running = sum(1 for greenlet in record.greenlets if not greenlet.dead)
         if running:
             # Their work would fall outside the timed body and the next run.
@@ -116,7 +136,33 @@ def _call_once(
                 "time covers their work",
                 pytrace=False,
             )
-    return Run(mode, pair, timed, seconds, cpu_seconds, record.spawned, watch.longest, watch.stack)
+    return Run(
+        mode=mode,
+        pair=pair,
+        timed=timed,
+        seconds=seconds,
+        cpu_seconds=cpu_end - cpu_start,
+        ready_seconds=ready_end - ready_start,
+        spawned=record.spawned,
+        longest_block=watch.longest,
+        block_stack=watch.stack,
+    )
+
+
+def _thread_clocks() -> tuple[float, float]:
+    """This thread's seconds on a CPU, and waiting for one while ready to run.
+
+    The second tells CPU-bound work slowed by other processes (it waits for a
+    CPU) from a blocking call (it waits for nothing): Linux's schedstat has it;
+    elsewhere it is 0 and the hint may call a loaded machine's CPU-bound body
+    a blocking one.
+    """
+    try:
+        with open("/proc/thread-self/schedstat", "rb") as stat:
+            on_cpu, waiting, _ = stat.read().split()
+        return int(on_cpu) / 1e9, int(waiting) / 1e9
+    except (OSError, ValueError):
+        return time.thread_time(), 0.0
 
 
 def _run_name(mode: str, pair: int, warmup: int, rounds: int) -> str:

@@ -37,7 +37,10 @@ class Run:
     pair: int  # 1-based, warmup pairs first
     timed: bool
     seconds: float
-    cpuformat_seconds: float  # process CPU time: near ``seconds`` for CPU-bound work
+    # This thread's time on a CPU, and ready to run but waiting for one (another
+    # process had it): CPU-bound work is on a CPU whenever it is not waiting.
+    cpu_seconds: float
+    ready_seconds: float
     spawned: int
     longest_block: float  # longest time the hub was kept from running
     block_stack: str | None
@@ -82,9 +85,12 @@ def failure_message(verdict: Verdict, settings: dict[str, Any], hint: str | None
     supported = (
         f"the rounds support at least {verdict.supported:.2f}x beyond noise"
         if verdict.supported is not None
-        else f"{settings['rounds']} rounds cannot tell any speedup from noise "
+        else f"{settings['rounds_run']} rounds cannot tell any speedup from noise "
         f"({min_rounds()} or more can)"
     )
+    extended = ""
+    if settings["rounds_run"] > settings["rounds"]:
+        extended = f" (the first {settings['rounds']} were undecided, so more ran)"
     lines = [
         "concurrent_speedup: the concurrent run was not faster by the required ratio beyond noise",
         f"  sequential: {verdict.sequential.describe()}",
@@ -92,27 +98,35 @@ def failure_message(verdict: Verdict, settings: dict[str, Any], hint: str | None
         f"  speedup:    {verdict.ratio:.2f}x (median / median); {supported}",
         f"  required:   more than {verdict.required:.2f}x (min_speedup={settings['min_speedup']:g} "
         f"and a {MARGIN:.0%} margin for what the two modes always differ by)",
-        f"  rounds:     {settings['rounds']} timed pairs after {settings['warmup']} warmup pair(s)",
+        f"  rounds:     {settings['rounds_run']} timed pairs after {settings['warmup']} warmup "
+        f"pair(s){extended}",
     ]
     if hint:
         lines.append(f"hint: {hint}")
     return "\n".join(lines)
 
 
+# Share of the time it could run that the body's thread spent on a CPU. Measured
+# under load: CPU-bound bodies 0.4 and up, bodies waiting on time.sleep 0.05 at most.
+BUSY = 0.2
+
+
 def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
     """The visible cause of a failed verdict, if any."""
+    if verdict.ratio > verdict.required:
+        return (
+            "the median speedup is enough but the rounds vary too much to rely on it: "
+            "add rounds (--gevent-speedup-rounds) or make the body's work longer than the noise"
+        )
     concurrent = [run for run in runs if run.timed and run.mode == "concurrent"]
-    wall = sum(run.seconds for run in concurrent)
-    cpu = sum(run.cpuformat_seconds for run in concurrent) / wall if wall else 0.0
+    runnable = sum(run.seconds - run.ready_seconds for run in concurrent)
+    busy = sum(run.cpu_seconds for run in concurrent) / runnable if runnable > 0 else 0.0
     blocked = max(concurrent, key=lambda run: run.longest_block)
     # A block this long relative to the run is one call holding the hub, not scheduling noise.
-    if blocked.longest_block >= max(1e-3, 0.2 * verdict.concurrent.median) and cpu < 0.5:
-        where = (
-            f"; the longest block was at:\n{blocked.block_stack.rstrip()}"
-            if blocked.block_stack
-            else ""
-        )
+    if blocked.longest_block >= max(1e-3, 0.2 * verdict.concurrent.median) and busy < BUSY:
         block = format_seconds(blocked.longest_block)
+        stack = blocked.block_stack
+        where = f"; the longest block was at:\n{stack.rstrip()}" if stack else ""
         if not patched:
             return (
                 f"a blocking call kept gevent's hub from running for {block} at a time and the "
@@ -120,22 +134,17 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
                 f"cooperative API){where}"
             )
         return f"a call kept gevent's hub from running for {block} at a time{where}"
-    if verdict.equal_within_noise and cpu >= 0.5:
+    equal = "the sequential and concurrent runs are equal within noise"
+    if busy >= BUSY:
         return (
-            f"the sequential and concurrent runs are equal within noise and the body kept the CPU "
-            f"busy {cpu:.0%} of the time: CPU-bound work gains nothing from greenlets (only "
-            f"waiting, on sockets, sleeps or subprocesses, overlaps)"
+            f"{equal + ' and ' if verdict.equal_within_noise else ''}the body kept the CPU busy "
+            f"{min(busy, 1.0):.0%} of the time it could run: CPU-bound work gains nothing from "
+            "greenlets (only waiting, on sockets, sleeps or subprocesses, overlaps)"
         )
     if verdict.equal_within_noise:
         return (
-            "the sequential and concurrent runs are equal within noise while the CPU was mostly "
-            "idle: the greenlets waited for each other (a lock, a pool of size 1, or a join "
-            "inside the spawning loop?)"
-        )
-    if verdict.ratio > verdict.required:
-        return (
-            "the median speedup is enough but the rounds vary too much to rely on it: "
-            "add rounds (--gevent-speedup-rounds) or make the body's work longer than the noise"
+            f"{equal} while the CPU was mostly idle: the greenlets waited for each other "
+            "(a lock, a pool of size 1, or a join inside the spawning loop?)"
         )
     return None
 

@@ -63,8 +63,9 @@ def test_json_report_has_every_round(pytester: pytest.Pytester, workers: list[st
     fan_out = by_test["test_fan_out"]
     assert fan_out["verdict"] == "pass"
     assert (fan_out["rounds"], fan_out["warmup"], fan_out["min_speedup"]) == (6, 1, 1.0)
-    assert len(fan_out["sequential_s"]) == len(fan_out["concurrent_s"]) == 6
-    assert len(fan_out["runs"]) == 2 * (1 + 6)
+    rounds_run = fan_out["rounds_run"]  # 18 if a slow round made the first 6 undecided
+    assert len(fan_out["sequential_s"]) == len(fan_out["concurrent_s"]) == rounds_run
+    assert len(fan_out["runs"]) == 2 * (1 + rounds_run)
     assert fan_out["speedup"] > fan_out["supported_speedup"] > fan_out["required_speedup"]
     assert by_test["test_crunch"]["verdict"] == "fail"
     assert "CPU-bound" in by_test["test_crunch"]["hint"]
@@ -87,7 +88,8 @@ def test_junitxml_properties_carry_the_figures(pytester: pytest.Pytester) -> Non
     assert float(properties["speedup_sequential_median_s"]) > float(
         properties["speedup_concurrent_median_s"]
     )
-    assert len(json.loads(properties["gevent_lab_speedup"])["sequential_s"]) == 5
+    whole = json.loads(properties["gevent_lab_speedup"])
+    assert len(whole["sequential_s"]) == whole["rounds_run"] >= 5
     assert not list(cases["test_unmarked"].iter("property"))
 
 
