@@ -11,13 +11,16 @@ load on a shared machine than wall time) is reported, with wall time beside it
 case where the plain-greenlet leak scan runs at each teardown; without it the
 tests never touch gevent (no hub is created, as the plugin promises).
 
+``--patch`` runs the plugin's side with ``--gevent-patch`` (the foundation's
+figure: the whole run patched vs a run without the plugin).
+
 ``--in-process`` runs both sides with ``pytest.main`` in this one process
 instead: imports are paid once, so the ratio is the per-test cost of the hooks
 alone (the subprocess ratio also carries the one-time import of the plugin,
 gevent and the foundation's report header).
 
     python benchmarks/trivial_tests_overhead.py [--tests 2000] [--rounds 7] [--gevent]
-                                                [--in-process]
+                                                [--patch | --in-process]
 """
 
 from __future__ import annotations
@@ -82,7 +85,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--gevent", action="store_true", help="each test does gevent.sleep(0)")
     parser.add_argument("--in-process", action="store_true", help="pytest.main in this process")
+    parser.add_argument("--patch", action="store_true", help="the plugin's side: --gevent-patch")
     args = parser.parse_args()
+    if args.patch and args.in_process:
+        parser.error("--patch needs a fresh process per run: patching cannot be undone")
+    plugin_side = ["--gevent-patch"] if args.patch else []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_suite(root, args.tests, args.gevent)
@@ -91,12 +98,13 @@ def main() -> None:
         runner = run_in_process if args.in_process else run
         runner(root, [])  # warm-up: the file cache (and the imports, in process)
         for round_ in range(args.rounds):
-            sides = [(without, ["-p", "no:gevent_lab"]), (with_plugin, [])]
+            sides = [(without, ["-p", "no:gevent_lab"]), (with_plugin, plugin_side)]
             for results, extra in sides if round_ % 2 else reversed(sides):  # ABBA
                 results.append(runner(root, extra))
     kind = ("gevent.sleep(0)" if args.gevent else "pass") + (
         ", in process" if args.in_process else ""
     )
+    kind += ", plugin side patched" if args.patch else ""
     print(f"{args.tests} trivial tests ({kind}), {args.rounds} rounds each, medians:")
     print("                     CPU s    wall s")
     rows = [("-p no:gevent_lab", without), ("with the plugin", with_plugin)]

@@ -78,3 +78,14 @@ def patching_requested(config: pytest.Config) -> bool:
 def worker_reports(holder: Any) -> dict[str, list[str]]:
     """The controller's record of its workers' patch reports (``holder`` has a ``config``)."""
     return holder.config.stash.setdefault(worker_reports_key, {})  # type: ignore[no-any-return]
+
+
+def write_worker_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """In an xdist controller of a patched run: each worker's own patch report."""
+    if not patching_requested(terminalreporter.config):
+        return
+    lines = xdist_workers.summary_lines(worker_reports(terminalreporter))
+    if lines:
+        terminalreporter.write_sep("-", "gevent-lab: patching in xdist workers")
+        for line in lines:
+            terminalreporter.write_line(line)

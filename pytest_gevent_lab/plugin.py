@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 import pytest
 
 from . import (
     blocking,
     checks,
+    claims,
+    claims_table,
     hub_errors,
     leaks,
     options,
@@ -20,6 +24,7 @@ from . import (
     timeouts,
     xdist_workers,
 )
+from .claims import record_figure
 from .interleaving import interleaving
 from .sequencer import sequencer
 from .servers import wsgi_server
@@ -27,9 +32,22 @@ from .spawning import gevent_pool, spawn
 from .speedup import gevent_mode
 from .switch_trace import switch_trace
 
+# fixtures pytest finds in this module's namespace
+__all__ = [
+    "gevent_mode",
+    "gevent_pool",
+    "interleaving",
+    "record_figure",
+    "sequencer",
+    "spawn",
+    "switch_trace",
+    "wsgi_server",
+]
+
 MARKERS = (
     "needs_gevent_patch: skip this test unless the run is monkey-patched "
     "(pytest --gevent-patch, or python -m pytest_gevent_lab).",
+    claims.MARKER,
     # --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
     timeouts.MARKER_HELP,
     blocking.MARKER_HELP,
@@ -53,6 +71,8 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
+    # pytest_runtest_logreport gets no config: a small object holding it files the claims.
+    config.pluginmanager.register(claims.ClaimsFiler(config), claims.FILER_NAME)
     checks.configure(config)
     speedup.configure(config)
 
@@ -92,26 +112,22 @@ def pytest_testnodedown(node: object) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not patched_mode.patching_requested(terminalreporter.config):
-        return
-    lines = xdist_workers.summary_lines(patched_mode.worker_reports(terminalreporter))
-    if lines:
-        terminalreporter.write_sep("-", "gevent-lab: patching in xdist workers")
-        for line in lines:
-            terminalreporter.write_line(line)
+    patched_mode.write_worker_summary(terminalreporter)
+    claims_table.write_summary(terminalreporter, claims.entries(terminalreporter.config))
+
+
+# --- claims (the claim marker, record_figure, the claims table) ---
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    collect_report = yield
+    return claims.check_collected(collect_report)
 
 
 # --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
-# fixtures pytest finds in this module's namespace
-__all__ = [
-    "gevent_mode",
-    "gevent_pool",
-    "interleaving",
-    "sequencer",
-    "spawn",
-    "switch_trace",
-    "wsgi_server",
-]
 
 
 @pytest.hookimpl(wrapper=True)
