@@ -4,8 +4,10 @@ Every test runs under the hub-error capture and the leak checks (they need no
 fixture); the baseline is the same run with ``-p no:gevent_lab``. Each side is
 a fresh ``python -m pytest`` subprocess, run alternately ``--rounds`` times; the
 ratio of median CPU times (user + system of the child, less disturbed by other
-load on a shared machine than wall time) is reported, with wall time beside it
-(target: at or under 1.05x).
+load on a shared machine than wall time) is reported, with wall time beside it,
+and the per-test ratio: the slope between the same files holding one test each
+and holding all of them, which leaves out the one-off start-up (target: at or
+under 1.05x).
 
 ``--gevent`` makes every test switch to the hub once (``gevent.sleep(0)``), the
 case where the plain-greenlet leak scan runs at each teardown; without it the
@@ -90,32 +92,44 @@ def main() -> None:
     if args.patch and args.in_process:
         parser.error("--patch needs a fresh process per run: patching cannot be undone")
     plugin_side = ["--gevent-patch"] if args.patch else []
+    # The same files with one test each: the difference is the per-test cost,
+    # free of the one-off start-up (imports, patch_all, the report header).
+    sizes = {"large": args.tests, "small": FILES}
+    runs: dict[tuple[str, str], list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        write_suite(root, args.tests, args.gevent)
-        without: list[tuple[float, float]] = []
-        with_plugin: list[tuple[float, float]] = []
+        roots = {size: Path(tmp, size) for size in sizes}
+        for size, root in roots.items():
+            root.mkdir()
+            write_suite(root, sizes[size], args.gevent)
         runner = run_in_process if args.in_process else run
-        runner(root, [])  # warm-up: the file cache (and the imports, in process)
+        runner(roots["large"], [])  # warm-up: the file cache (and the imports, in process)
         for round_ in range(args.rounds):
-            sides = [(without, ["-p", "no:gevent_lab"]), (with_plugin, plugin_side)]
-            for results, extra in sides if round_ % 2 else reversed(sides):  # ABBA
-                results.append(runner(root, extra))
+            sides = [
+                ("-p no:gevent_lab", ["-p", "no:gevent_lab"]),
+                ("with the plugin", plugin_side),
+            ]
+            for name, extra in sides if round_ % 2 else reversed(sides):  # ABBA
+                for size, root in roots.items():
+                    runs.setdefault((name, size), []).append(runner(root, extra))
     kind = ("gevent.sleep(0)" if args.gevent else "pass") + (
         ", in process" if args.in_process else ""
     )
     kind += ", plugin side patched" if args.patch else ""
     print(f"{args.tests} trivial tests ({kind}), {args.rounds} rounds each, medians:")
-    print("                     CPU s    wall s")
-    rows = [("-p no:gevent_lab", without), ("with the plugin", with_plugin)]
-    medians = {}
-    for name, runs in rows:
-        medians[name] = [statistics.median(r[i] for r in runs) for i in (0, 1)]
-        cpu, wall = medians[name]
-        print(f"  {name:17}{cpu:8.3f}  {wall:8.3f}")
-    (cpu_a, wall_a), (cpu_b, wall_b) = medians["-p no:gevent_lab"], medians["with the plugin"]
-    print(f"  ratio            {cpu_b / cpu_a:7.3f}x {wall_b / wall_a:8.3f}x  (target <= 1.05x)")
-
+    print("                     CPU s    wall s   per test (CPU)")
+    cpu: dict[str, float] = {}
+    per_test: dict[str, float] = {}
+    for name in ("-p no:gevent_lab", "with the plugin"):
+        large = [statistics.median(r[i] for r in runs[name, "large"]) for i in (0, 1)]
+        small = statistics.median(r[0] for r in runs[name, "small"])
+        cpu[name] = large[0]
+        per_test[name] = (large[0] - small) / (args.tests - FILES)
+        print(f"  {name:17}{large[0]:8.3f}  {large[1]:8.3f}   {per_test[name] * 1e6:6.1f} us")
+    base, plugin = "-p no:gevent_lab", "with the plugin"
+    print(
+        f"  ratio            {cpu[plugin] / cpu[base]:7.3f}x            "
+        f"{per_test[plugin] / per_test[base]:6.3f}x  (target <= 1.05x)"
+    )
 
 if __name__ == "__main__":
     main()
