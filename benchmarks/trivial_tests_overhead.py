@@ -131,5 +131,6 @@ def main() -> None:
         f"{per_test[plugin] / per_test[base]:6.3f}x  (target <= 1.05x)"
     )
 
+
 if __name__ == "__main__":
     main()
