@@ -14,6 +14,7 @@ import gevent
 import pytest
 from support import LatencyServer, latency_server
 
+from pytest_gevent_lab import patching
 from pytest_gevent_lab.options import parse_seconds
 
 
@@ -41,6 +42,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if patching.is_patched():
+        # The controls (real threads overlapping, a blocking call) need an
+        # unpatched process; every patched measurement runs a fresh interpreter.
+        raise pytest.UsageError(
+            "pytest examples runs unpatched: its patched measurements start fresh "
+            "interpreters of their own; drop --gevent-patch (and ini gevent_patch)"
+        )
     url = config.getoption("article_url")
     if url is not None and not url.startswith(("http://", "https://")):
         raise pytest.UsageError(f"--article-url: expected an http:// or https:// URL, got {url!r}")

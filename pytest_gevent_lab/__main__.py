@@ -4,7 +4,10 @@ The strictest form of the patched mode: nothing but the interpreter's own
 start-up and gevent has been imported when ``patch_all()`` runs, so no module
 can hold an unpatched original (the effect of gevent's own
 ``python -m gevent.monkey --module pytest``). ``--gevent-patch-skip`` is read
-here and also left for pytest, so the report header shows it.
+here and also left for pytest, so the report header shows it. What the
+launcher cannot see before pytest reads its ini files and PYTEST_ADDOPTS (an
+xdist ``-n``, an ini skip list) is checked by the plugin, which refuses a run
+that expects something else (see patched_mode).
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import sys
 from collections.abc import Sequence
 
 USAGE = "usage: python -m pytest_gevent_lab [--gevent-patch-skip=NAMES] [pytest args]"
-_XDIST_OPTIONS = ("-n", "--numprocesses", "--tx", "--dist", "-d")
 
 
 def _option_values(args: Sequence[str], option: str) -> list[str]:
@@ -26,28 +28,9 @@ def _option_values(args: Sequence[str], option: str) -> list[str]:
     return values
 
 
-def _uses_xdist(args: Sequence[str]) -> bool:
-    for arg in args:
-        if arg == "--":
-            break
-        if arg.partition("=")[0] in _XDIST_OPTIONS or (arg.startswith("-n") and arg[2:].isdigit()):
-            return arg not in ("-n0", "--numprocesses=0")
-    return False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     loaded_before_gevent = set(sys.modules)
     args = list(sys.argv[1:] if argv is None else argv)
-    if _uses_xdist(args):
-        # The xdist controller must stay unpatched (execnet's IO threads); the
-        # plugin patches each worker instead.
-        print(
-            "ERROR: python -m pytest_gevent_lab cannot run an xdist controller patched; "
-            "use: pytest -n N --gevent-patch (every worker patches itself)",
-            file=sys.stderr,
-        )
-        return 4
-
     from . import patching
 
     try:
@@ -57,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except patching.UnknownPatchName as error:
         print(f"ERROR: {error}\n{USAGE}", file=sys.stderr)
         return 4
-    patching.patch_process(skip, by="python -m pytest_gevent_lab", loaded=loaded_before_gevent)
+    patching.patch_process(skip, by=patching.LAUNCHER, loaded=loaded_before_gevent)
 
     import pytest
 

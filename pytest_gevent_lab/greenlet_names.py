@@ -33,6 +33,9 @@ def base_name(glet: Any) -> str:
         if "name" in glet.__dict__:  # assigned by the user (gevent generates one otherwise)
             return str(glet.name)
         func = glet.__dict__.get("_run")
+        thread = getattr(func, "__self__", None)
+        if isinstance(thread, threading.Thread):  # a patched thread: name it as unpatched
+            return thread.name
         if func is not None:
             return _function_name(func)
         return type(glet).__name__

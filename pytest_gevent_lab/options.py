@@ -39,9 +39,10 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--gevent-patch-skip",
         metavar="NAMES",
+        action="append",
         default=None,
         help="comma-separated patch_all() keyword names to leave unpatched, "
-        "e.g. socket,thread (ini: gevent_patch_skip).",
+        "e.g. socket,thread; may be repeated (ini: gevent_patch_skip).",
     )
     parser.addini(
         "gevent_patch_skip",

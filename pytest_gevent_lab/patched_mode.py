@@ -33,8 +33,11 @@ def configure_early(early_config: pytest.Config) -> None:
     except patching.UnknownPatchName as error:
         raise pytest.UsageError(str(error)) from None
 
-    if patching._process_report is not None:  # the launcher patched before pytest started
+    role = xdist_workers.role(namespace)
+    if patching._process_report is not None:  # patched before this config: the launcher
         report = patching._process_report
+        if report.by == patching.LAUNCHER:
+            _check_launcher_agrees(role, cli, skip, skip_source, report)
     elif patching.is_patched():
         report = PatchReport(
             enabled=True,
@@ -43,16 +46,47 @@ def configure_early(early_config: pytest.Config) -> None:
         )
     elif not enabled:
         report = PatchReport(enabled=False)
+    elif role == "controller":
+        by = "--gevent-patch" if cli else "ini gevent_patch = true"
+        report = PatchReport(enabled=False, by=by, role=role, skipped=skip)
     else:
         by = "--gevent-patch" if cli else "ini gevent_patch = true"
-        role = xdist_workers.role(namespace)
-        if role == "controller":
-            report = PatchReport(enabled=False, by=by, role=role, skipped=skip)
-        else:
-            report = patching.patch_process(skip, by=by, role=role)
-            for message in report.warnings:
-                early_config.issue_config_time_warning(_monkey_patch_warning(message), stacklevel=2)
+        report = patching.patch_process(skip, by=by, role=role)
+    for message in report.warnings:
+        early_config.issue_config_time_warning(_monkey_patch_warning(message), stacklevel=2)
     early_config.stash[report_key] = report
+
+
+def _check_launcher_agrees(
+    role: xdist_workers.Role,
+    cli: bool | None,
+    skip: list[str],
+    skip_source: str,
+    report: PatchReport,
+) -> None:
+    """The launcher patched from the command line alone; refuse a run that expects otherwise.
+
+    Here the ini file and PYTEST_ADDOPTS have been read, which the launcher
+    could not do before importing pytest.
+    """
+    if role == "controller":
+        raise pytest.UsageError(
+            f"{patching.LAUNCHER} cannot run an xdist controller patched (execnet's threads "
+            "need the real threading); use: pytest -n N --gevent-patch (every worker "
+            "patches itself)"
+        )
+    if cli is False:
+        raise pytest.UsageError(
+            f"--no-gevent-patch cannot undo {patching.LAUNCHER}, which patched before pytest "
+            "started; run pytest instead"
+        )
+    if sorted(skip) != sorted(report.skipped):
+        wanted, done = ",".join(skip) or "nothing", ",".join(report.skipped) or "nothing"
+        raise pytest.UsageError(
+            f"{skip_source} asks to leave unpatched: {wanted}; but {patching.LAUNCHER} "
+            f"patched before reading it, leaving unpatched: {done}. "
+            f"Pass --gevent-patch-skip={','.join(skip)} to the launcher"
+        )
 
 
 def _monkey_patch_warning(message: str) -> Warning:
@@ -76,8 +110,12 @@ def patching_requested(config: pytest.Config) -> bool:
 
 
 def worker_reports(holder: Any) -> dict[str, list[str]]:
-    """The controller's record of its workers' patch reports (``holder`` has a ``config``)."""
-    return holder.config.stash.setdefault(worker_reports_key, {})  # type: ignore[no-any-return]
+    """The controller's record of its workers' patch reports.
+
+    ``holder`` is a config, or has one (an xdist node, the terminal reporter).
+    """
+    config = holder if isinstance(holder, pytest.Config) else holder.config
+    return config.stash.setdefault(worker_reports_key, {})
 
 
 def write_worker_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -89,3 +127,15 @@ def write_worker_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("-", "gevent-lab: patching in xdist workers")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+def skip_unless_patched(items: list[pytest.Item]) -> None:
+    """``needs_gevent_patch`` tests skip in an unpatched run (decided now: patching came first)."""
+    if patching.is_patched():
+        return
+    skip = pytest.mark.skip(
+        reason="needs --gevent-patch: this test only makes sense in a monkey-patched run"
+    )
+    for item in items:
+        if item.get_closest_marker("needs_gevent_patch"):
+            item.add_marker(skip)

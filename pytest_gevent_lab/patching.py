@@ -34,6 +34,9 @@ PATCH_TARGETS = (
     "threading",
 )
 _SETTINGS_KEY = "_gevent_saved_patch_all_module_settings"
+# Hold originals on purpose or harmlessly: gevent itself, pytest, and execnet
+# (xdist's transport, which xdist_workers keeps on real threads in a worker).
+_NOT_HOLDERS = frozenset({"gevent", "_pytest", "execnet", "xdist"})
 
 
 @dataclass
@@ -82,6 +85,8 @@ class PatchReport:
     def _skip_line(self) -> list[str]:
         return ["gevent-lab: left unpatched: " + ", ".join(self.skipped)] if self.skipped else []
 
+
+LAUNCHER = "python -m pytest_gevent_lab"
 
 # Set by whoever patches this process first; see the module docstring.
 _process_report: PatchReport | None = None
@@ -177,7 +182,7 @@ def stale_references(saved: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
     holders: dict[str, list[str]] = {}
     for holder_name, module in list(sys.modules.items()):
         top = holder_name.partition(".")[0]
-        if module is None or top in sys.stdlib_module_names or top in {"gevent", "_pytest"}:
+        if module is None or top in sys.stdlib_module_names or top in _NOT_HOLDERS:
             continue
         if top == __name__.partition(".")[0]:
             continue

@@ -15,7 +15,6 @@ from . import (
     leaks,
     options,
     patched_mode,
-    patching,
     per_test,
     report,
     spawning,
@@ -75,15 +74,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(claims.ClaimsFiler(config), claims.FILER_NAME)
     checks.configure(config)
     speedup.configure(config)
+    report.check_target(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return patched_mode.header_lines(config)
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("needs_gevent_patch") and not patching.is_patched():
-        pytest.skip("needs --gevent-patch: this test only makes sense in a monkey-patched run")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    patched_mode.skip_unless_patched(items)
 
 
 # -- concurrent_speedup --
@@ -161,11 +160,9 @@ def pytest_runtest_protocol(item: pytest.Item) -> object:
         checks.end_test(item, state)
 
 
-# specname: the hook name is taken by the needs_gevent_patch skip above (pytest
-# only reads hooks whose function name starts with "pytest_"). trylast: after
-# the fixtures are set up.
-@pytest.hookimpl(trylast=True, specname="pytest_runtest_setup")
-def pytest_runtest_setup_greenlet_checks(item: pytest.Item) -> None:
+# trylast: after the fixtures are set up.
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
     __tracebackhide__ = True
     checks.after_setup(item)
 

@@ -9,6 +9,7 @@ arrive here too: a worker puts them in the test report's ``user_properties``
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +29,32 @@ def entries(config: pytest.Config, section: str) -> list[dict[str, Any]]:
     return sections.get(section, [])
 
 
+def check_target(config: pytest.Config) -> None:
+    """A report path that cannot be written is a usage error now, not a crash after the run."""
+    target = config.getoption("gevent_report")
+    if target and Path(target).is_dir():
+        raise pytest.UsageError(
+            f"--gevent-report={target}: is a folder; give a file path, e.g. {target}/report.json"
+        )
+
+
 def write(config: pytest.Config) -> Path | None:
     """Write the report if ``--gevent-report`` asked for one (not from xdist workers)."""
     target = config.getoption("gevent_report")
     if not target or hasattr(config, "workerinput"):
         return None
     path = Path(target)
-    document: dict[str, Any] = {"patching": patched_mode.header_lines(config)}
+    document: dict[str, Any] = {
+        "patching": patched_mode.header_lines(config),
+        "patching in xdist workers": patched_mode.worker_reports(config),
+    }
     sections: dict[str, list[dict[str, Any]]] = config.stash.get(sections_key, {})
     document.update(sections)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    except OSError as error:
+        # After the run: say so instead of a traceback that hides the summary.
+        sys.stderr.write(f"ERROR: gevent-lab could not write --gevent-report={target}: {error}\n")
+        return None
     return path

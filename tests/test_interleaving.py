@@ -382,3 +382,25 @@ def test_package_import_stays_light() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "Interleaving" in done.stdout
+
+
+def test_threads_keep_their_names_when_patched(pytester: pytest.Pytester) -> None:
+    # Patched, a threading.Thread is a greenlet running Thread._bootstrap.
+    pytester.makepyfile(
+        """
+        import threading
+
+        def test_names(interleaving):
+            threads = [
+                threading.Thread(target=interleaving.record, args=(f"from {n}",), name=n)
+                for n in ("worker-0", "worker-1")
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert sorted(e.greenlet for e in interleaving.events) == ["worker-0", "worker-1"]
+        """
+    )
+    pytester.runpytest_subprocess("--gevent-patch").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)

@@ -167,5 +167,28 @@ def test_needs_gevent_patch_marker_skips_unpatched_runs(pytester: pytest.Pyteste
     )
     result = pytester.runpytest_subprocess("-rs")
     result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["SKIPPED * needs --gevent-patch*"])
+    result.stdout.fnmatch_lines(["SKIPPED [[]1[]] test_needs_*.py:3: needs --gevent-patch*"])
     pytester.runpytest_subprocess("--gevent-patch").assert_outcomes(passed=1)
+
+
+def test_repeated_skip_options_add_up(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import gevent.monkey
+
+        def test_both_left_alone():
+            assert not gevent.monkey.is_module_patched("socket")
+            assert not gevent.monkey.is_module_patched("ssl")
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "--gevent-patch", "--gevent-patch-skip=socket", "--gevent-patch-skip", "ssl"
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_xdist_transport_is_not_blamed_for_holding_originals(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    result = pytester.runpytest_subprocess("--gevent-patch")
+    result.assert_outcomes(passed=1)
+    assert "execnet" not in result.stdout.str()
