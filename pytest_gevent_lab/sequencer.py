@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import pytest
 from gevent.event import Event
+from gevent.exceptions import LoopExit
 from greenlet import getcurrent
 
 from .greenlet_names import GreenletNames
@@ -49,7 +50,8 @@ class Sequencer:
     def __init__(self) -> None:
         self._turns: defaultdict[int, Event] = defaultdict(Event)
         self._used: set[int] = set()
-        self._broken: str | None = None
+        self._broken: str | None = None  # why the sequence broke ...
+        self._broken_at: int | None = None  # ... at which point: later ones cannot run
         self._name_of = GreenletNames()
 
     @contextmanager
@@ -67,7 +69,13 @@ class Sequencer:
             waiter = self._name_of(getcurrent())
             try:
                 self._turns[position].wait()
-            except BaseException as error:  # GreenletExit, gevent.Timeout, LoopExit...
+            except LoopExit as error:  # nothing else can run: no block will ever end
+                self._break(position, waiter, error)
+                raise RuntimeError(
+                    f"sequence point {position} waits for point {position - 1}, which no "
+                    "greenlet reached: every other greenlet finished or is blocked"
+                ) from error
+            except BaseException as error:  # GreenletExit, gevent.Timeout...
                 self._break(position, waiter, error)
                 raise
             self._check_broken(position)
@@ -77,16 +85,19 @@ class Sequencer:
             self._turns[position + 1].set()
 
     def _break(self, position: int, waiter: str, error: BaseException) -> None:
-        if self._broken is None:
+        # Earlier points can still run in order; every later one is woken to fail.
+        if self._broken_at is None or position < self._broken_at:
+            self._broken_at = position
             self._broken = (
                 f"greenlet {waiter!r} stopped with "
                 f"{type(error).__name__} while waiting for sequence point {position}"
             )
-        for turn in list(self._turns.values()):
-            turn.set()
+        for later, turn in list(self._turns.items()):
+            if later > position:
+                turn.set()
 
     def _check_broken(self, position: int) -> None:
-        if self._broken is not None:
+        if self._broken_at is not None and position > self._broken_at:
             raise RuntimeError(
                 f"sequence broken before point {position} could run: {self._broken}; "
                 "the blocks after it can no longer run in order (fix or stop that greenlet first)"

@@ -121,22 +121,35 @@ BROKEN = """
                 pass
 
 
-    def test_timed_out_waiter_breaks_the_sequence(sequencer):
+    def test_timed_out_waiter_breaks_the_later_points_only(sequencer):
         with pytest.raises(gevent.Timeout), gevent.Timeout(0.01), sequencer(1):
             pass
-        with pytest.raises(RuntimeError) as error, sequencer(0):
+        with sequencer(0):  # an earlier point can still run in order
+            pass
+        with pytest.raises(RuntimeError) as error, sequencer(2):
             pass
         assert "greenlet 'main' stopped with Timeout while waiting for sequence point 1" in str(
             error.value
+        )
+
+
+    def test_a_gap_nobody_fills_is_named(sequencer):
+        with sequencer(0):
+            pass
+        with pytest.raises(RuntimeError) as error, sequencer(2):
+            pass
+        assert str(error.value) == (
+            "sequence point 2 waits for point 1, which no greenlet reached: every other "
+            "greenlet finished or is blocked"
         )
 """
 
 
 def test_broken_sequence_unpatched(pytester: pytest.Pytester) -> None:
-    run_inline(pytester, BROKEN).assert_outcomes(passed=2)
+    run_inline(pytester, BROKEN).assert_outcomes(passed=3)
 
 
 def test_broken_sequence_patched(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(dedent(HEADER) + dedent(BROKEN))
     result = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
