@@ -67,7 +67,8 @@ def _capture(hub: Hub, context: Any, type_: Any, value: Any, tb: Any) -> None:
     sink = _sink
     if sink is not None and context is not None:
         type_, value, tb = hub._normalize_exception(type_, value, tb)
-        if isinstance(value, Exception) and not issubclass(
+        # BaseException: a greenlet killed by an expired gevent.Timeout is an error too.
+        if isinstance(value, BaseException) and not issubclass(
             type_, (*hub.NOT_ERROR, *hub.SYSTEM_ERROR)
         ):
             with _lock:

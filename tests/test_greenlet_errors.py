@@ -211,3 +211,25 @@ def test_hub_handler_is_restored_after_the_tests(pytester: pytest.Pytester) -> N
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-s")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*PROBE hub=True restored=True*"])
+
+
+def test_a_greenlet_killed_by_an_expired_timeout_fails_too(pytester: pytest.Pytester) -> None:
+    # gevent.Timeout is a BaseException: it must not slip past the capture.
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+
+            def waits_too_long():
+                with gevent.Timeout(0.001):
+                    gevent.sleep(1)
+
+            def test_it():
+                gevent.spawn(waits_too_long)
+                gevent.sleep(0.05)
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*GreenletError: <Greenlet*died with Timeout: 0.001 second*"])
