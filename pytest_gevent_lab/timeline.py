@@ -14,6 +14,7 @@ ALL_ROWS_UP_TO = 40  # shorter logs are shown whole
 EDGE_ROWS = 8  # kept at the start and at the end of a long log
 CONTEXT_ROWS = 4  # kept on each side of a marked row
 MAX_FOCUS = 3  # marked rows that keep context around them
+MAX_COLUMNS = 8  # more greenlets than this: one row per event naming its greenlet
 
 
 def first_difference(expected: Sequence[str], actual: Sequence[str]) -> int | None:
@@ -69,6 +70,8 @@ def timeline(
         columns.setdefault(glet, len(columns))
     if not columns:
         return ["timeline: no events recorded"]
+    if len(columns) > MAX_COLUMNS:
+        return _listed(rows, marks, len(columns), what)
     widest = max(12, min(36, 110 // len(columns)))
     widths = [len(name) for name in columns]
     for glet, text in rows:
@@ -87,6 +90,23 @@ def timeline(
         body = "  ".join(_fit(cell, w).ljust(w) for cell, w in zip(cells, widths, strict=True))
         mark = ">" if index in marks else " "
         lines.append(f"{mark} {index + 1:>{number}}  {body}".rstrip())
+    return lines
+
+
+def _listed(
+    rows: Sequence[tuple[str, str]], marks: Collection[int], greenlets: int, what: str
+) -> list[str]:
+    """The timeline for many greenlets: columns would be too narrow to read."""
+    width = min(24, max(len("greenlet"), *(len(glet) for glet, _ in rows)))
+    number = len(str(len(rows)))
+    lines = [f"timeline ({greenlets} greenlets, too many for columns; {what}s in order):"]
+    lines.append(f"  {'#':>{number}}  {'greenlet':<{width}}  {what}")
+    for index in _visible(len(rows), sorted(marks)[:MAX_FOCUS], lines_out=lines, what=what):
+        glet, text = rows[index]
+        mark = ">" if index in marks else " "
+        lines.append(
+            f"{mark} {index + 1:>{number}}  {_fit(glet, width):<{width}}  {_fit(text, 60)}"
+        )
     return lines
 
 

@@ -404,3 +404,29 @@ def test_threads_keep_their_names_when_patched(pytester: pytest.Pytester) -> Non
     )
     pytester.runpytest_subprocess("--gevent-patch").assert_outcomes(passed=1)
     pytester.runpytest_subprocess().assert_outcomes(passed=1)
+
+
+def test_many_greenlets_get_one_row_per_event(pytester: pytest.Pytester) -> None:
+    # Fifty columns would be unreadable: the timeline names each event's greenlet instead.
+    result = run_inline(
+        pytester,
+        """
+        def test_many(interleaving):
+            def worker(n):
+                interleaving.record(f"start {n}")
+                gevent.sleep(0)
+                interleaving.record(f"end {n}")
+
+            gevent.joinall([gevent.spawn(worker, n) for n in range(50)])
+            interleaving.assert_order([])
+        """,
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*timeline (50 greenlets, too many for columns; events in order):",
+            "*#  greenlet  *event",
+            "E       >*1  worker *start 0",
+        ]
+    )
+    assert max(len(line) for line in result.stdout.lines) < 160
