@@ -116,8 +116,12 @@ class PlainGreenlets:
         if self.known is not None:
             self.known.update(self._candidates())
 
-    def end(self, nodeid: str) -> None:
-        """Kill plain greenlets the test left running and warn about them."""
+    def end(self, nodeid: str, where: tuple[str, int] | None = None) -> None:
+        """Kill plain greenlets the test left running and warn about them.
+
+        The warning points at ``where`` (the test's file and line) when given.
+        """
+        __tracebackhide__ = True
         if greenlet.gettrace() == self._trace:
             greenlet.settrace(self.previous_trace)
         leaked = list(dict.fromkeys(self._candidates()))
@@ -130,15 +134,16 @@ class PlainGreenlets:
             f"  {text}" + ("" if g.dead else " (refused to die)")
             for g, text in zip(leaked, described, strict=True)
         )
-        warnings.warn(
-            GreenletLeakWarning(
-                f"{nodeid}: greenlet(s) started with plain gevent.spawn were still running "
-                f"at teardown and were killed:\n{names}\n"
-                "join them, kill them, or spawn them with the `spawn` fixture "
-                "(which names the spawning line)."
-            ),
-            stacklevel=1,
+        warning = GreenletLeakWarning(
+            f"{nodeid}: greenlet(s) started with plain gevent.spawn were still running "
+            f"at teardown and were killed:\n{names}\n"
+            "join them, kill them, or spawn them with the `spawn` fixture "
+            "(which names the spawning line)."
         )
+        if where is None:
+            warnings.warn(warning, stacklevel=1)
+        else:
+            warnings.warn_explicit(warning, GreenletLeakWarning, *where)
 
 
 @contextlib.contextmanager

@@ -256,3 +256,63 @@ def test_plain_greenlets_never_run_or_owned_by_a_wider_fixture(pytester: pytest.
     result = pytester.runpytest("-p", "no:randomly", "-W", "default")
     result.assert_outcomes(passed=3, warnings=1)
     result.stdout.fnmatch_lines(["*GreenletLeakWarning: *::test_spawns_without_yielding:*"])
+
+
+def test_plain_leak_as_error_does_not_hide_other_teardown_problems(
+    pytester: pytest.Pytester,
+) -> None:
+    # -W error (the README's way to make plain leaks errors) must not drop the
+    # tracked leak nor a greenlet error from fixture teardown
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            def explode():
+                raise ValueError("boom in fixture teardown")
+
+            @pytest.fixture
+            def breaks_at_teardown(spawn):
+                yield
+                spawn(explode)
+                gevent.sleep(0.01)
+
+            def test_both(spawn, breaks_at_teardown):
+                spawn(gevent.sleep, 100)
+                gevent.spawn(gevent.sleep, 100)
+                gevent.sleep(0)
+            """
+        )
+    )
+    result = pytester.runpytest(
+        "-p", "no:randomly", "-W", "error::pytest_gevent_lab.leaks.GreenletLeakWarning"
+    )
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*greenlet problems at teardown of *::test_both (3 sub-exceptions)*",
+            "*LeakedGreenletError: leaked greenlet(s) from test *::test_both*",
+            "*GreenletLeakWarning: *::test_both: greenlet(s) started with plain gevent.spawn*",
+            "*GreenletError: *explode()*boom in fixture teardown*during teardown*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*leaks.py*")
+
+
+def test_plain_leak_warning_points_at_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+
+            def test_leaks_plain():
+                gevent.spawn(gevent.sleep, 100)
+                gevent.sleep(0)
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly", "-W", "default")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(
+        ["*test_plain_leak_warning_points_at_the_test.py:3: GreenletLeakWarning*"]
+    )
