@@ -62,7 +62,8 @@ def check_owner(owner: Owner) -> None:
     if refused:
         lines.append(f"refused to die within {spawning.KILL_TIMEOUT} s of kill(), left running:")
         lines += [f"  {text}" for text in refused]
-    lines.append("join each greenlet (g.join(), pool.join()) or kill it before the test ends.")
+    end = "the test ends" if owner.kind == "test" else "the fixture's teardown ends"
+    lines.append(f"join each greenlet (g.join(), pool.join()) or kill it before {end}.")
     raise LeakedGreenletError("\n".join(lines))
 
 
@@ -159,7 +160,12 @@ def fixture_owner(
         yield
         return
     owner = Owner(f"fixture {fixturedef.argname!r} ({fixturedef.scope} scope)")
-    fixturedef.addfinalizer(lambda: check_owner(owner))
+
+    def check_fixture_greenlets() -> None:
+        __tracebackhide__ = True
+        check_owner(owner)
+
+    fixturedef.addfinalizer(check_fixture_greenlets)
     tracker.fixtures.append(owner)
     try:
         yield

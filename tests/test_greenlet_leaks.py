@@ -186,11 +186,15 @@ def test_module_fixture_that_stops_its_greenlets_is_clean(pytester: pytest.Pytes
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
 
 
-def test_non_callable_is_a_clear_error(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile("def test_it(spawn):\n    spawn(42)\n")
+@pytest.mark.parametrize(
+    "call", ["spawn(42)", "gevent_pool().spawn(42)", "gevent_pool(2).spawn(42)"]
+)
+def test_non_callable_is_a_clear_error(pytester: pytest.Pytester, call: str) -> None:
+    pytester.makepyfile(f"def test_it(spawn, gevent_pool):\n    {call}\n")
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*TypeError: spawn: expected a callable*got 42 (int)*"])
+    result.stdout.no_fnmatch_line("*spawning.py*")  # no plugin source in the report
 
 
 def test_bad_pool_size_is_a_clear_error(pytester: pytest.Pytester) -> None:
@@ -198,6 +202,37 @@ def test_bad_pool_size_is_a_clear_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*gevent_pool: expected size=None*or a positive int, got 0*"])
+    result.stdout.no_fnmatch_line("*spawning.py*")
+
+
+def test_session_fixture_leak_names_the_fixture_not_plugin_code(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            @pytest.fixture(scope="session")
+            def background(spawn):
+                spawn(gevent.sleep, 100)
+                gevent.sleep(0)
+
+            def test_it(background):
+                pass
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*leaked greenlet(s) from fixture 'background' (session scope)*",
+            "*kill it before the fixture's teardown ends.",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*leaks.py*")
+    result.stdout.no_fnmatch_line("*before the test ends*")
 
 
 def test_leaks_are_killed_even_when_a_fixture_teardown_fails(pytester: pytest.Pytester) -> None:
