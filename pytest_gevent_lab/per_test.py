@@ -73,6 +73,12 @@ def resolve(item: pytest.Item) -> Settings:
             continue
         seen.add(name)
         if name == ALLOW_ERRORS:
+            if marker.args or marker.kwargs:
+                raise pytest.Collector.CollectError(
+                    f"{item.nodeid}: @pytest.mark.{ALLOW_ERRORS} takes no arguments, got "
+                    f"args={marker.args!r} kwargs={marker.kwargs!r}; "
+                    f"write it bare: @pytest.mark.{ALLOW_ERRORS}"
+                )
             settings = settings._replace(allow_errors=True)
             continue
         try:

@@ -16,6 +16,8 @@ import pytest
         ("gevent_timeout(secs=1)", "*unknown keyword secs; valid: seconds*"),
         ("gevent_block_threshold()", "*takes one number of seconds*"),
         ("gevent_timeout(1, 2)", "*takes one number of seconds*"),
+        ("gevent_allow_errors(foo=1)", " takes no arguments, got args=() kwargs={'foo': 1}*"),
+        ("gevent_allow_errors(True)", " takes no arguments, got args=(True,)*"),
     ],
 )
 def test_bad_marker_is_a_collection_error_naming_the_test(
