@@ -38,10 +38,14 @@ _settings_key = pytest.StashKey[Settings]()
 
 def configure(config: pytest.Config) -> None:
     """Read and check the command-line/ini values once (a bad one is a usage error)."""
-    timeout, threshold = (
-        parse_seconds(cli_or_ini(config, dest, ini), flag) for dest, ini, flag in SETTINGS.values()
-    )
+    timeout, threshold = (_default(config, *names) for names in SETTINGS.values())
     config.stash[_defaults_key] = Settings(timeout, threshold)
+
+
+def _default(config: pytest.Config, dest: str, ini: str, flag: str) -> float:
+    """The flag's value, else the ini's; an error names where the bad value was written."""
+    given = config.getoption(dest) is not None
+    return parse_seconds(cli_or_ini(config, dest, ini), flag if given else f"ini {ini}")
 
 
 def _seconds(marker: pytest.Mark) -> float:
