@@ -5,7 +5,11 @@ an error that names the function and the line that spawned it. Greenlets
 started with plain ``gevent.spawn`` are found without scanning the heap (a
 ``gc.get_objects()`` walk costs milliseconds per test): a ``greenlet.settrace``
 hook notes every greenlet switched to during the test, and the loop's queued
-callbacks name those started but not run yet. A plain leak is killed and
+callbacks name those started but not run yet. Those started *later*
+(``gevent.spawn_later``, ``Greenlet.start_later``) are neither: they wait on a
+loop timer. The loop's count of active watchers tells when the test left more
+behind than it found, and only then is the heap walked for them (libev; the
+libuv loop does not keep that count). A plain leak is killed and
 reported as a :class:`GreenletLeakWarning` (an error under ``-W error``),
 because which test started it is inferred, not recorded. Greenlets running
 when a wider-scoped fixture finishes setting up belong to it and are never
@@ -74,6 +78,7 @@ class PlainGreenlets:
         self.known: weakref.WeakSet[gevent.Greenlet] | None = None  # not the test's
         self.seen: set[Any] = set()
         self.previous_trace: Any = None
+        self.active = 0  # the loop's active watchers when the test began
 
     def begin(self) -> None:
         if self.known is None:
@@ -83,6 +88,7 @@ class PlainGreenlets:
                     obj for obj in gc.get_objects() if isinstance(obj, gevent.Greenlet) and obj
                 )
         self.seen = set()
+        self.active = _active_watchers()
         self.previous_trace = greenlet.gettrace()
         greenlet.settrace(self._trace)
 
@@ -103,7 +109,7 @@ class PlainGreenlets:
         known = self.known if self.known is not None else ()
         return [
             g
-            for g in (*self.seen, *queued)
+            for g in (*self.seen, *queued, *self._scheduled())
             if isinstance(g, gevent.Greenlet)
             and g
             and not g.dead
@@ -112,10 +118,21 @@ class PlainGreenlets:
             and getattr(g, _OWNER_ATTR, None) is None
         ]
 
+    def _scheduled(self) -> list[Any]:
+        """Every object on the heap, when the test left more watchers active than it found.
+
+        The rare case (a leak, or a wider fixture set up during the test) pays
+        for one heap walk; :meth:`_candidates` keeps the live plain greenlets.
+        """
+        if _active_watchers() <= self.active:
+            return []
+        return [obj for obj in gc.get_objects() if isinstance(obj, gevent.Greenlet)]
+
     def adopt(self) -> None:
         """The greenlets running now belong to a wider fixture just set up, not to the test."""
         if self.known is not None:
             self.known.update(self._candidates())
+            self.active = _active_watchers()  # its timers and sockets are not the test's
 
     def end(self, nodeid: str, where: tuple[str, int] | None = None) -> None:
         """Kill plain greenlets the test left running and warn about them.
@@ -136,8 +153,8 @@ class PlainGreenlets:
             for g, text in zip(leaked, described, strict=True)
         )
         warning = GreenletLeakWarning(
-            f"{nodeid}: greenlet(s) started with plain gevent.spawn were still running "
-            f"at teardown and were killed:\n{names}\n"
+            f"{nodeid}: greenlet(s) started with plain gevent.spawn (or spawn_later) were still "
+            f"running or scheduled at teardown and were killed:\n{names}\n"
             "join them, kill them, or spawn them with the `spawn` fixture "
             "(which names the spawning line)."
         )
@@ -145,6 +162,15 @@ class PlainGreenlets:
             warnings.warn(warning, stacklevel=1)
         else:
             warnings.warn_explicit(warning, GreenletLeakWarning, *where)
+
+
+def _active_watchers() -> int:
+    """The hub loop's count of active (referenced) watchers: timers, I/O, callbacks."""
+    hub = get_hub_if_exists()
+    try:
+        return int(getattr(hub.loop, "activecnt", 0)) if hub is not None else 0
+    except ValueError:  # a destroyed loop
+        return 0
 
 
 @contextlib.contextmanager

@@ -351,3 +351,39 @@ def test_plain_leak_warning_points_at_the_test(pytester: pytest.Pytester) -> Non
     result.stdout.fnmatch_lines(
         ["*test_plain_leak_warning_points_at_the_test.py:3: GreenletLeakWarning*"]
     )
+
+
+def test_spawn_later_leak_is_reported_for_its_test_not_the_next(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            def boom():
+                raise ValueError("late boom")
+
+            @pytest.fixture(scope="module")
+            def scheduled():
+                g = gevent.Greenlet(gevent.sleep, 100)
+                g.start_later(0.01)  # a wider fixture's: never the test's leak
+                yield g
+                g.kill()
+
+            def test_a(scheduled):
+                gevent.spawn_later(0.05, boom)
+
+            def test_b(scheduled):
+                gevent.sleep(0.1)  # boom would run here if test_a's greenlet survived
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly", "-W", "default")
+    result.assert_outcomes(passed=2, warnings=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*::test_a: greenlet(s) started with plain gevent.spawn (or spawn_later)*",
+            "*<Greenlet at *: boom>*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*::test_b: greenlet*")
+    result.stdout.no_fnmatch_line("*sleep(100)*")
