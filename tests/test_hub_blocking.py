@@ -16,18 +16,17 @@ def blocks_the_hub(seconds):
     real_sleep(seconds)   # an unpatched blocking call inside a greenlet
 """
 
+BLOCKS_OVER_THRESHOLD = textwrap.dedent(BLOCKER) + textwrap.dedent(
+    """
+    @pytest.mark.gevent_block_threshold(0.05)
+    def test_blocks(spawn):
+        spawn(blocks_the_hub, 0.25).join()
+    """
+)
+
 
 def test_blocking_over_the_threshold_fails_with_the_stack(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(BLOCKER)
-        + textwrap.dedent(
-            """
-            @pytest.mark.gevent_block_threshold(0.05)
-            def test_blocks(spawn):
-                spawn(blocks_the_hub, 0.25).join()
-            """
-        )
-    )
+    pytester.makepyfile(BLOCKS_OVER_THRESHOLD)
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
@@ -119,16 +118,7 @@ def test_a_greenlet_running_a_c_function_is_named_with_its_spawn_site(
 
 @pytest.mark.timeout(120)
 def test_patched_run_advice_does_not_say_to_patch(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(BLOCKER)
-        + textwrap.dedent(
-            """
-            @pytest.mark.gevent_block_threshold(0.05)
-            def test_blocks(spawn):
-                spawn(blocks_the_hub, 0.25).join()
-            """
-        )
-    )
+    pytester.makepyfile(BLOCKS_OVER_THRESHOLD)
     result = pytester.runpytest_subprocess("-p", "no:randomly", "--gevent-patch")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
