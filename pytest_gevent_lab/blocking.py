@@ -18,6 +18,7 @@ still running: at the end of the turn the blocking call has already returned.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 import traceback
@@ -26,9 +27,13 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+import gevent
 import greenlet
 from gevent.hub import Hub
 from gevent.monkey import get_original
+
+from . import patching
+from .spawning import _OWNER_ATTR
 
 MARKER_HELP = (
     "gevent_block_threshold(seconds): fail the test if a greenlet blocks the hub longer "
@@ -43,6 +48,7 @@ class BlockWatch:
     threshold: float = 0.0
     longest: float = 0.0  # seconds
     stack: str | None = None  # the code that blocked longest, when a sample caught it
+    greenlet: str | None = None  # the greenlet that did, and where it was spawned
 
 
 class _Turns:
@@ -56,7 +62,8 @@ class _Turns:
         self.started = 0.0
         self.turn = 0  # identifies the running turn to the sampler
         self.counts = False
-        self.sampled: tuple[int, float, str] | None = None  # (turn, elapsed, stack)
+        # (turn, elapsed, stack, greenlet); no stack when the greenlet runs C code only
+        self.sampled: tuple[int, float, str | None, str] | None = None
 
     def trace(self, event: str, args: Any) -> None:
         if event in ("switch", "throw"):
@@ -80,19 +87,41 @@ class _Turns:
         others = self.waiting - {origin}
         if (self.counts or others) and elapsed > self.result.longest:
             self.result.longest = elapsed
-            sampled = self.sampled
-            self.result.stack = sampled[2] if sampled and sampled[0] == self.turn else None
+            sampled = self.sampled if self.sampled and self.sampled[0] == self.turn else None
+            self.result.stack = sampled[2] if sampled else None
+            self.result.greenlet = sampled[3] if sampled else None
 
     def sample(self, frame: FrameType | None) -> None:
         """From the sampler thread: remember the stack of a turn that runs long."""
         turn, running, started = self.turn, self.running, self.started
-        if running is None or frame is None:
+        if running is None:
             return
         elapsed = time.perf_counter() - started
         if elapsed >= self.result.threshold and elapsed > self.result.longest:
-            stack = "".join(traceback.format_stack(frame))
+            # No frame: the greenlet runs a C function directly (spawn(time.sleep, 1)).
+            # Its repr, taken now while it runs, still names the function and arguments.
+            stack = "".join(traceback.format_stack(frame)) if frame is not None else None
+            who = _describe(running)
             if self.turn == turn:  # still the same turn: the stack belongs to it
-                self.sampled = (turn, elapsed, stack)
+                self.sampled = (turn, elapsed, stack, who)
+
+
+# frames of gevent and of this plugin, skipped to find the line that spawned a greenlet
+_INTERNAL = (os.path.dirname(gevent.__file__), "src/gevent/", os.path.dirname(__file__))
+
+
+def _describe(running: Any) -> str:
+    """``running``'s repr and the line that spawned it, when known."""
+    owner = getattr(running, _OWNER_ATTR, None)
+    for entry in getattr(owner, "spawned", ()):  # tracked: recorded at spawn time
+        if entry[0] is running:
+            return f"{running!r} spawned at {entry[2]}:{entry[3]}"
+    frame = getattr(running, "spawning_stack", None)  # gevent's own record, when enabled
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
+        frame = frame.f_back
+    if frame is None:
+        return repr(running)
+    return f"{running!r} spawned at {frame.f_code.co_filename}:{frame.f_lineno}"
 
 
 def _sampler(turns: _Turns, thread_id: int, period: float, stop: list[bool]) -> None:
@@ -139,11 +168,28 @@ def check(seen: BlockWatch, nodeid: str) -> None:
     __tracebackhide__ = True
     if not seen.threshold or seen.longest <= seen.threshold:
         return
-    stack = seen.stack or "(no stack sample caught the blocking code)\n"
+    if seen.stack:
+        where = f"Blocking code (stack sampled while it blocked):\n{seen.stack}"
+    elif seen.greenlet:
+        where = "(no Python stack: the greenlet was running a C function directly)\n"
+    else:
+        where = "(no stack sample caught the blocking code)\n"
+    if seen.greenlet:
+        where = f"Blocking greenlet: {seen.greenlet}\n{where}"
+    if patching.is_patched():
+        advice = (
+            "The run is monkey-patched, so the blocking call is in a C extension (e.g. a "
+            "database driver) or in a module left unpatched (--gevent-patch-skip, or a name "
+            "imported before patching): use a gevent-aware library or run the call in "
+            "gevent's threadpool (gevent.get_hub().threadpool.apply)"
+        )
+    else:
+        advice = (
+            "Usual cause: a blocking call that is not monkey-patched (run with "
+            "--gevent-patch, or use gevent's version of it)"
+        )
     raise HubBlockedError(
         f"{nodeid}: a greenlet blocked the gevent hub for {seen.longest:.3f} s "
         f"(threshold {seen.threshold:g} s); no other greenlet could run meanwhile.\n"
-        f"Blocking code (stack sampled while it blocked):\n{stack}"
-        "Usual cause: a blocking call that is not monkey-patched (run with --gevent-patch, "
-        "or use gevent's version of it); or raise @pytest.mark.gevent_block_threshold(S)."
+        f"{where}{advice}; or raise @pytest.mark.gevent_block_threshold(S)."
     )

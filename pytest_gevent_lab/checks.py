@@ -10,6 +10,7 @@ gevent happens is a few attribute swaps: the capture, the owner, a hub lookup.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 
@@ -79,7 +80,11 @@ def after_call(item: pytest.Item, seen: blocking.BlockWatch | None) -> None:
 
 
 def after_teardown(item: pytest.Item) -> None:
-    """Leak checks, then exceptions; both are reported when both happened."""
+    """Leak checks, then exceptions; all are reported when several happened.
+
+    Each check runs even when an earlier one raised: under ``-W error`` the
+    plain-leak warning is an exception too, and must not hide the others.
+    """
     __tracebackhide__ = True
     errors: list[Exception] = []
     owner = item.config.stash[spawning.tracker_key].test
@@ -88,7 +93,10 @@ def after_teardown(item: pytest.Item) -> None:
             leaks.check_owner(owner)
     except leaks.LeakedGreenletError as error:
         errors.append(error)
-    item.config.stash[plain_key].end(item.nodeid)
+    try:
+        item.config.stash[plain_key].end(item.nodeid, _location(item))
+    except Exception as error:  # GreenletLeakWarning turned into an error by -W error
+        errors.append(error)
     try:
         hub_errors.raise_unretrieved(item.nodeid, "teardown")
     except Exception as error:
@@ -97,3 +105,9 @@ def after_teardown(item: pytest.Item) -> None:
         raise errors[0]
     if errors:
         raise ExceptionGroup(f"greenlet problems at teardown of {item.nodeid}", errors)
+
+
+def _location(item: pytest.Item) -> tuple[str, int]:
+    """The test's file and line, where a plain-leak warning points (not at the plugin)."""
+    path, line, _ = item.reportinfo()
+    return os.fspath(path), (line or 0) + 1

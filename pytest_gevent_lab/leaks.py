@@ -5,7 +5,11 @@ an error that names the function and the line that spawned it. Greenlets
 started with plain ``gevent.spawn`` are found without scanning the heap (a
 ``gc.get_objects()`` walk costs milliseconds per test): a ``greenlet.settrace``
 hook notes every greenlet switched to during the test, and the loop's queued
-callbacks name those started but not run yet. A plain leak is killed and
+callbacks name those started but not run yet. Those started *later*
+(``gevent.spawn_later``, ``Greenlet.start_later``) are neither: they wait on a
+loop timer. The loop's count of active watchers tells when the test left more
+behind than it found, and only then is the heap walked for them (libev; the
+libuv loop does not keep that count). A plain leak is killed and
 reported as a :class:`GreenletLeakWarning` (an error under ``-W error``),
 because which test started it is inferred, not recorded. Greenlets running
 when a wider-scoped fixture finishes setting up belong to it and are never
@@ -62,7 +66,8 @@ def check_owner(owner: Owner) -> None:
     if refused:
         lines.append(f"refused to die within {spawning.KILL_TIMEOUT} s of kill(), left running:")
         lines += [f"  {text}" for text in refused]
-    lines.append("join each greenlet (g.join(), pool.join()) or kill it before the test ends.")
+    end = "the test ends" if owner.kind == "test" else "the fixture's teardown ends"
+    lines.append(f"join each greenlet (g.join(), pool.join()) or kill it before {end}.")
     raise LeakedGreenletError("\n".join(lines))
 
 
@@ -73,6 +78,7 @@ class PlainGreenlets:
         self.known: weakref.WeakSet[gevent.Greenlet] | None = None  # not the test's
         self.seen: set[Any] = set()
         self.previous_trace: Any = None
+        self.active = 0  # the loop's active watchers when the test began
 
     def begin(self) -> None:
         if self.known is None:
@@ -82,6 +88,7 @@ class PlainGreenlets:
                     obj for obj in gc.get_objects() if isinstance(obj, gevent.Greenlet) and obj
                 )
         self.seen = set()
+        self.active = _active_watchers()
         self.previous_trace = greenlet.gettrace()
         greenlet.settrace(self._trace)
 
@@ -102,7 +109,7 @@ class PlainGreenlets:
         known = self.known if self.known is not None else ()
         return [
             g
-            for g in (*self.seen, *queued)
+            for g in (*self.seen, *queued, *self._scheduled())
             if isinstance(g, gevent.Greenlet)
             and g
             and not g.dead
@@ -111,13 +118,28 @@ class PlainGreenlets:
             and getattr(g, _OWNER_ATTR, None) is None
         ]
 
+    def _scheduled(self) -> list[Any]:
+        """Every object on the heap, when the test left more watchers active than it found.
+
+        The rare case (a leak, or a wider fixture set up during the test) pays
+        for one heap walk; :meth:`_candidates` keeps the live plain greenlets.
+        """
+        if _active_watchers() <= self.active:
+            return []
+        return [obj for obj in gc.get_objects() if isinstance(obj, gevent.Greenlet)]
+
     def adopt(self) -> None:
         """The greenlets running now belong to a wider fixture just set up, not to the test."""
         if self.known is not None:
             self.known.update(self._candidates())
+            self.active = _active_watchers()  # its timers and sockets are not the test's
 
-    def end(self, nodeid: str) -> None:
-        """Kill plain greenlets the test left running and warn about them."""
+    def end(self, nodeid: str, where: tuple[str, int] | None = None) -> None:
+        """Kill plain greenlets the test left running and warn about them.
+
+        The warning points at ``where`` (the test's file and line) when given.
+        """
+        __tracebackhide__ = True
         if greenlet.gettrace() == self._trace:
             greenlet.settrace(self.previous_trace)
         leaked = list(dict.fromkeys(self._candidates()))
@@ -130,15 +152,25 @@ class PlainGreenlets:
             f"  {text}" + ("" if g.dead else " (refused to die)")
             for g, text in zip(leaked, described, strict=True)
         )
-        warnings.warn(
-            GreenletLeakWarning(
-                f"{nodeid}: greenlet(s) started with plain gevent.spawn were still running "
-                f"at teardown and were killed:\n{names}\n"
-                "join them, kill them, or spawn them with the `spawn` fixture "
-                "(which names the spawning line)."
-            ),
-            stacklevel=1,
+        warning = GreenletLeakWarning(
+            f"{nodeid}: greenlet(s) started with plain gevent.spawn (or spawn_later) were still "
+            f"running or scheduled at teardown and were killed:\n{names}\n"
+            "join them, kill them, or spawn them with the `spawn` fixture "
+            "(which names the spawning line)."
         )
+        if where is None:
+            warnings.warn(warning, stacklevel=1)
+        else:
+            warnings.warn_explicit(warning, GreenletLeakWarning, *where)
+
+
+def _active_watchers() -> int:
+    """The hub loop's count of active (referenced) watchers: timers, I/O, callbacks."""
+    hub = get_hub_if_exists()
+    try:
+        return int(getattr(hub.loop, "activecnt", 0)) if hub is not None else 0
+    except ValueError:  # a destroyed loop
+        return 0
 
 
 @contextlib.contextmanager
@@ -154,7 +186,12 @@ def fixture_owner(
         yield
         return
     owner = Owner(f"fixture {fixturedef.argname!r} ({fixturedef.scope} scope)")
-    fixturedef.addfinalizer(lambda: check_owner(owner))
+
+    def check_fixture_greenlets() -> None:
+        __tracebackhide__ = True
+        check_owner(owner)
+
+    fixturedef.addfinalizer(check_fixture_greenlets)
     tracker.fixtures.append(owner)
     try:
         yield

@@ -38,10 +38,14 @@ _settings_key = pytest.StashKey[Settings]()
 
 def configure(config: pytest.Config) -> None:
     """Read and check the command-line/ini values once (a bad one is a usage error)."""
-    timeout, threshold = (
-        parse_seconds(cli_or_ini(config, dest, ini), flag) for dest, ini, flag in SETTINGS.values()
-    )
+    timeout, threshold = (_default(config, *names) for names in SETTINGS.values())
     config.stash[_defaults_key] = Settings(timeout, threshold)
+
+
+def _default(config: pytest.Config, dest: str, ini: str, flag: str) -> float:
+    """The flag's value, else the ini's; an error names where the bad value was written."""
+    given = config.getoption(dest) is not None
+    return parse_seconds(cli_or_ini(config, dest, ini), flag if given else f"ini {ini}")
 
 
 def _seconds(marker: pytest.Mark) -> float:
@@ -73,6 +77,12 @@ def resolve(item: pytest.Item) -> Settings:
             continue
         seen.add(name)
         if name == ALLOW_ERRORS:
+            if marker.args or marker.kwargs:
+                raise pytest.Collector.CollectError(
+                    f"{item.nodeid}: @pytest.mark.{ALLOW_ERRORS} takes no arguments, got "
+                    f"args={marker.args!r} kwargs={marker.kwargs!r}; "
+                    f"write it bare: @pytest.mark.{ALLOW_ERRORS}"
+                )
             settings = settings._replace(allow_errors=True)
             continue
         try:

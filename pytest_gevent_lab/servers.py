@@ -61,6 +61,7 @@ def _serve(app: Callable[..., Any], served: _Served) -> None:
 
 
 def _start(app: Callable[..., Any]) -> _Served:
+    __tracebackhide__ = True
     if not callable(app):
         raise TypeError(f"wsgi_server: expected a WSGI application (a callable), got {app!r}")
     import gevent.event  # noqa: F401  (the thread needs it; import once here, not racing)
@@ -94,6 +95,7 @@ def wsgi_server() -> Iterator[Callable[[Callable[..., Any]], str]]:
     running: list[_Served] = []
 
     def serve(app: Callable[..., Any]) -> str:
+        __tracebackhide__ = True
         served = _start(app)
         running.append(served)
         return served.url

@@ -180,6 +180,7 @@ class Tracker:
 
     def make(self, func: Callable[..., Any], args: Any, kwargs: Any, depth: int) -> gevent.Greenlet:
         """An unstarted tracked greenlet; ``depth`` frames up is the spawn call."""
+        __tracebackhide__ = True
         if not callable(func):
             raise TypeError(
                 f"spawn: expected a callable to run in a greenlet, got {func!r} "
@@ -200,12 +201,14 @@ class Tracker:
 
     def spawn(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> gevent.Greenlet:
         """Start ``func(*args, **kwargs)`` in a tracked greenlet and return it."""
+        __tracebackhide__ = True
         greenlet = self.make(func, args, kwargs, depth=2)
         greenlet.start()
         return greenlet
 
     def pool(self, size: int | None = None) -> gevent.pool.Group:
         """A ``Pool(size)`` (``Group`` when size is None) whose greenlets are tracked."""
+        __tracebackhide__ = True
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
             raise ValueError(
                 f"gevent_pool: expected size=None (unbounded Group) or a positive int, got {size!r}"
@@ -227,6 +230,7 @@ class _TrackedFactory:
         self.tracker = tracker
 
     def __call__(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> gevent.Greenlet:
+        __tracebackhide__ = True
         # depth 3: make <- here <- Group.spawn <- the caller of pool.spawn
         return self.tracker.make(func, args, kwargs, depth=3)
 

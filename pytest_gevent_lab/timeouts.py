@@ -22,6 +22,10 @@ MARKER_HELP = (
 )
 
 
+# After expiry, the timeout is thrown again this often until the body ends.
+REPEAT_EVERY = 1.0
+
+
 class GeventTimeout(BaseException):
     """The test waited on greenlets past its gevent timeout.
 
@@ -50,25 +54,47 @@ def _tree() -> str:
 
 @contextlib.contextmanager
 def limit(seconds: float, nodeid: str) -> Iterator[None]:
-    """Throw :class:`GeventTimeout` into the current greenlet if the body outlasts ``seconds``."""
+    """Throw :class:`GeventTimeout` into the current greenlet if the body outlasts ``seconds``.
+
+    Code under test may swallow the throw (``except BaseException``, a bare
+    ``except``). So the expiry is remembered and fails the test when the body
+    ends anyway, and the throw is repeated every :data:`REPEAT_EVERY` seconds,
+    so a retry loop that swallows it is interrupted again until it gives up.
+    """
     if not seconds:
         yield
         return
     waiter = getcurrent()
-    timer = gevent.get_hub().loop.timer(seconds)
+    timer = gevent.get_hub().loop.timer(seconds, REPEAT_EVERY)
+    expired: list[str] = []  # the message, built once: the tree as it was on expiry
 
     def expire() -> None:
-        waiter.throw(
-            GeventTimeout(
+        if not expired:
+            expired.append(
                 f"gevent timeout after {seconds:g} s in {nodeid}: the test was still waiting "
                 "on greenlets. What each greenlet was doing:\n"
                 f"{_tree()}\n"
                 "Raise the limit with @pytest.mark.gevent_timeout(S) or --gevent-timeout=S."
             )
-        )
+        waiter.throw(GeventTimeout(expired[0]))
 
     timer.start(expire)
     try:
         yield
+    except (GeventTimeout, KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # after a swallowed timeout: the timeout is the cause
+        if expired:
+            raise GeventTimeout(_swallowed(expired[0])) from error
+        raise
     finally:
         timer.close()
+    if expired:
+        raise GeventTimeout(_swallowed(expired[0]))
+
+
+def _swallowed(message: str) -> str:
+    return (
+        f"{message}\nThe code under test caught the timeout (an `except BaseException` or a "
+        "bare `except`) and went on; the test fails anyway. Let GeventTimeout propagate."
+    )

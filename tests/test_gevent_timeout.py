@@ -112,3 +112,64 @@ def test_composes_with_pytest_timeout(pytester: pytest.Pytester) -> None:
             "*Failed: Timeout (>0.2s) from pytest-timeout*",
         ]
     )
+
+
+@pytest.mark.timeout(60)
+def test_a_swallowed_timeout_still_fails_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            @pytest.mark.gevent_timeout(0.05)
+            def test_swallows():
+                try:
+                    gevent.sleep(0.2)
+                except BaseException:
+                    pass
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*GeventTimeout: gevent timeout after 0.05 s in *::test_swallows*",
+            "*The code under test caught the timeout*",
+        ]
+    )
+
+
+@pytest.mark.timeout(60)
+def test_a_retry_loop_that_swallows_the_timeout_is_interrupted_again(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_gevent_lab import timeouts
+
+    monkeypatch.setattr(timeouts, "REPEAT_EVERY", 0.05)  # without the repeat: waits forever
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent.queue, pytest
+
+            @pytest.mark.gevent_timeout(0.05)
+            def test_retries():
+                q = gevent.queue.Queue()
+                for _attempt in range(3):
+                    try:
+                        q.get()
+                    except:  # noqa: E722 - the bug under test
+                        continue
+                assert False, "the swallowed timeout hides this"
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*AssertionError: the swallowed timeout hides this*",
+            "*GeventTimeout: gevent timeout after 0.05 s in *::test_retries*",
+            "*The code under test caught the timeout*",
+        ]
+    )

@@ -186,11 +186,15 @@ def test_module_fixture_that_stops_its_greenlets_is_clean(pytester: pytest.Pytes
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
 
 
-def test_non_callable_is_a_clear_error(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile("def test_it(spawn):\n    spawn(42)\n")
+@pytest.mark.parametrize(
+    "call", ["spawn(42)", "gevent_pool().spawn(42)", "gevent_pool(2).spawn(42)"]
+)
+def test_non_callable_is_a_clear_error(pytester: pytest.Pytester, call: str) -> None:
+    pytester.makepyfile(f"def test_it(spawn, gevent_pool):\n    {call}\n")
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*TypeError: spawn: expected a callable*got 42 (int)*"])
+    result.stdout.no_fnmatch_line("*spawning.py*")  # no plugin source in the report
 
 
 def test_bad_pool_size_is_a_clear_error(pytester: pytest.Pytester) -> None:
@@ -198,6 +202,37 @@ def test_bad_pool_size_is_a_clear_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*gevent_pool: expected size=None*or a positive int, got 0*"])
+    result.stdout.no_fnmatch_line("*spawning.py*")
+
+
+def test_session_fixture_leak_names_the_fixture_not_plugin_code(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            @pytest.fixture(scope="session")
+            def background(spawn):
+                spawn(gevent.sleep, 100)
+                gevent.sleep(0)
+
+            def test_it(background):
+                pass
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*leaked greenlet(s) from fixture 'background' (session scope)*",
+            "*kill it before the fixture's teardown ends.",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*leaks.py*")
+    result.stdout.no_fnmatch_line("*before the test ends*")
 
 
 def test_leaks_are_killed_even_when_a_fixture_teardown_fails(pytester: pytest.Pytester) -> None:
@@ -256,3 +291,99 @@ def test_plain_greenlets_never_run_or_owned_by_a_wider_fixture(pytester: pytest.
     result = pytester.runpytest("-p", "no:randomly", "-W", "default")
     result.assert_outcomes(passed=3, warnings=1)
     result.stdout.fnmatch_lines(["*GreenletLeakWarning: *::test_spawns_without_yielding:*"])
+
+
+def test_plain_leak_as_error_does_not_hide_other_teardown_problems(
+    pytester: pytest.Pytester,
+) -> None:
+    # -W error (the README's way to make plain leaks errors) must not drop the
+    # tracked leak nor a greenlet error from fixture teardown
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            def explode():
+                raise ValueError("boom in fixture teardown")
+
+            @pytest.fixture
+            def breaks_at_teardown(spawn):
+                yield
+                spawn(explode)
+                gevent.sleep(0.01)
+
+            def test_both(spawn, breaks_at_teardown):
+                spawn(gevent.sleep, 100)
+                gevent.spawn(gevent.sleep, 100)
+                gevent.sleep(0)
+            """
+        )
+    )
+    result = pytester.runpytest(
+        "-p", "no:randomly", "-W", "error::pytest_gevent_lab.leaks.GreenletLeakWarning"
+    )
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*greenlet problems at teardown of *::test_both (3 sub-exceptions)*",
+            "*LeakedGreenletError: leaked greenlet(s) from test *::test_both*",
+            "*GreenletLeakWarning: *::test_both: greenlet(s) started with plain gevent.spawn*",
+            "*GreenletError: *explode()*boom in fixture teardown*during teardown*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*leaks.py*")
+
+
+def test_plain_leak_warning_points_at_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+
+            def test_leaks_plain():
+                gevent.spawn(gevent.sleep, 100)
+                gevent.sleep(0)
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly", "-W", "default")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(
+        ["*test_plain_leak_warning_points_at_the_test.py:3: GreenletLeakWarning*"]
+    )
+
+
+def test_spawn_later_leak_is_reported_for_its_test_not_the_next(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent, pytest
+
+            def boom():
+                raise ValueError("late boom")
+
+            @pytest.fixture(scope="module")
+            def scheduled():
+                g = gevent.Greenlet(gevent.sleep, 100)
+                g.start_later(0.01)  # a wider fixture's: never the test's leak
+                yield g
+                g.kill()
+
+            def test_a(scheduled):
+                gevent.spawn_later(0.05, boom)
+
+            def test_b(scheduled):
+                gevent.sleep(0.1)  # boom would run here if test_a's greenlet survived
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly", "-W", "default")
+    result.assert_outcomes(passed=2, warnings=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*::test_a: greenlet(s) started with plain gevent.spawn (or spawn_later)*",
+            "*<Greenlet at *: boom>*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*::test_b: greenlet*")
+    result.stdout.no_fnmatch_line("*sleep(100)*")

@@ -16,18 +16,17 @@ def blocks_the_hub(seconds):
     real_sleep(seconds)   # an unpatched blocking call inside a greenlet
 """
 
+BLOCKS_OVER_THRESHOLD = textwrap.dedent(BLOCKER) + textwrap.dedent(
+    """
+    @pytest.mark.gevent_block_threshold(0.05)
+    def test_blocks(spawn):
+        spawn(blocks_the_hub, 0.25).join()
+    """
+)
+
 
 def test_blocking_over_the_threshold_fails_with_the_stack(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(BLOCKER)
-        + textwrap.dedent(
-            """
-            @pytest.mark.gevent_block_threshold(0.05)
-            def test_blocks(spawn):
-                spawn(blocks_the_hub, 0.25).join()
-            """
-        )
-    )
+    pytester.makepyfile(BLOCKS_OVER_THRESHOLD)
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
@@ -87,3 +86,42 @@ def test_watch_measures_the_real_interval(pytester: pytest.Pytester) -> None:
         )
     )
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_a_greenlet_running_a_c_function_is_named_with_its_spawn_site(
+    pytester: pytest.Pytester,
+) -> None:
+    # time.sleep run directly by the greenlet: no Python frame for the sampler to show
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import time, pytest
+
+            @pytest.mark.gevent_block_threshold(0.05)
+            def test_blocks(spawn):
+                spawn(time.sleep, 0.25).join()
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*HubBlockedError: *::test_blocks: a greenlet blocked the gevent hub*",
+            "*Blocking greenlet: <Greenlet at *sleep*(0.25)> spawned at *_spawn_site.py:5",
+            "*no Python stack: the greenlet was running a C function directly*",
+            "*run with --gevent-patch*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*no stack sample caught*")
+
+
+@pytest.mark.timeout(120)
+def test_patched_run_advice_does_not_say_to_patch(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(BLOCKS_OVER_THRESHOLD)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "--gevent-patch")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*HubBlockedError: *", "*The run is monkey-patched, so the blocking call is in a C ext*"]
+    )
+    result.stdout.no_fnmatch_line("*run with --gevent-patch*")

@@ -16,6 +16,8 @@ import pytest
         ("gevent_timeout(secs=1)", "*unknown keyword secs; valid: seconds*"),
         ("gevent_block_threshold()", "*takes one number of seconds*"),
         ("gevent_timeout(1, 2)", "*takes one number of seconds*"),
+        ("gevent_allow_errors(foo=1)", " takes no arguments, got args=() kwargs={'foo': 1}*"),
+        ("gevent_allow_errors(True)", " takes no arguments, got args=(True,)*"),
     ],
 )
 def test_bad_marker_is_a_collection_error_naming_the_test(
@@ -50,18 +52,30 @@ def test_keyword_seconds_is_accepted(pytester: pytest.Pytester) -> None:
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "where"),
     [
-        ["--gevent-timeout=-2"],
-        ["--gevent-block-threshold=abc"],
-        ["-o", "gevent_timeout=never"],
+        (["--gevent-timeout=-2"], "--gevent-timeout"),
+        (["--gevent-block-threshold=abc"], "--gevent-block-threshold"),
+        (["-o", "gevent_timeout=never"], "ini gevent_timeout"),
     ],
 )
-def test_bad_option_is_a_usage_error(pytester: pytest.Pytester, args: list[str]) -> None:
+def test_bad_option_is_a_usage_error(
+    pytester: pytest.Pytester, args: list[str], where: str
+) -> None:
     pytester.makepyfile("def test_ok():\n    pass\n")
     result = pytester.runpytest("-p", "no:randomly", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--gevent-*: expected a*number of seconds*"])
+    result.stderr.fnmatch_lines([f"ERROR: {where}: expected a*number of seconds*"])
+
+
+@pytest.mark.parametrize("key", ["gevent_timeout", "gevent_block_threshold"])
+def test_bad_ini_value_names_the_ini_key_not_the_flag(pytester: pytest.Pytester, key: str) -> None:
+    pytester.makeini(f"[pytest]\n{key} = abc\n")
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    result = pytester.runpytest("-p", "no:randomly")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: ini {key}: expected a number of seconds*got 'abc'*"])
+    result.stderr.no_fnmatch_line("*--gevent-*")
 
 
 def test_markers_are_registered(pytester: pytest.Pytester) -> None:

@@ -93,3 +93,4 @@ def test_non_callable_app_is_a_clear_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:randomly")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*wsgi_server: expected a WSGI application*got 'app.py'*"])
+    result.stdout.no_fnmatch_line("*servers.py*")  # no plugin source in the report
