@@ -105,6 +105,16 @@ def _forget_dead(greenlets: list[gevent.Greenlet]) -> None:
         owner.spawned = [entry for entry in owner.spawned if id(entry[0]) not in dead]
 
 
+def turn_holder(record: RunRecord) -> gevent.Greenlet | None:
+    """The greenlet whose turn it is in a sequential run, if one has it."""
+    for greenlet in record.greenlets:
+        run = getattr(greenlet, "_run", None)
+        holding = getattr(greenlet, _TURN_ATTR, None) is not None  # set once it has the turn
+        if isinstance(run, _InTurn) and run.spawner_turn is None and holding and not greenlet.dead:
+            return greenlet
+    return None
+
+
 def kill(greenlets: list[gevent.Greenlet]) -> None:
     """Kill ``greenlets`` and wait at most :data:`KILL_TIMEOUT` for them to die.
 
@@ -158,6 +168,7 @@ class _InTurn:
         return self.func
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # a greenlet's error shows the user's function, not this
         me = getcurrent()
         if self.spawner_turn is not None:
             setattr(me, _TURN_ATTR, self.spawner_turn)

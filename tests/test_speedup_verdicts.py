@@ -78,7 +78,9 @@ def test_fixtures_are_set_up_once_and_the_body_sees_its_mode(pytester: pytest.Py
     (entry,) = json.loads((pytester.path / "report.json").read_text())["speedup"]
     seen = (pytester.path / "seen.txt").read_text().split()
     # rounds_run is 15 if the first 5 rounds were undecided on a loaded machine
-    assert seen == ["setup", *["sequential", "concurrent"] * (2 + entry["rounds_run"]), "teardown"]
+    # warmup pairs run the concurrent mode first (it bounds the sequential runs)
+    runs = ["concurrent", "sequential"] * 2 + ["sequential", "concurrent"] * entry["rounds_run"]
+    assert seen == ["setup", *runs, "teardown"]
 
 
 def test_cpu_bound_body_fails_with_the_cpu_hint(pytester: pytest.Pytester) -> None:
@@ -285,7 +287,7 @@ def test_error_in_a_greenlet_names_the_warmup_run(pytester: pytest.Pytester) -> 
     result.stdout.fnmatch_lines(
         [
             "E * ValueError: from a greenlet",
-            "*concurrent_speedup: raised in the sequential run of warmup pair 1 of 1",
+            "*concurrent_speedup: raised in the concurrent run of warmup pair 1 of 1",
         ]
     )
 
@@ -318,7 +320,7 @@ def test_greenlets_left_running_fail_the_run_and_do_not_reach_the_next(
     result.stdout.fnmatch_lines(
         [
             "*the body returned while 1 greenlet(s) it spawned were still running; wait for them*",
-            "*concurrent_speedup: raised in the sequential run of warmup pair 1 of 1",
+            "*concurrent_speedup: raised in the concurrent run of warmup pair 1 of 1",
         ]
     )
     assert not (pytester.path / "late.txt").exists()
