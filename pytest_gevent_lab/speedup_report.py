@@ -124,7 +124,8 @@ def _busy(runs: list[Run]) -> float:
 def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
     """The visible causes of a failed verdict, one ``hint:`` line each, if any."""
     hints = []
-    noisy = verdict.ratio > verdict.required
+    # Without a supported speedup (too few rounds) more rounds, not less noise, would decide.
+    noisy = verdict.ratio > verdict.required and verdict.supported is not None
     if noisy:
         hints.append(
             "the median speedup is enough but the rounds vary too much to rely on it: "

@@ -179,17 +179,11 @@ def test_the_same_blocking_call_passes_when_patched(pytester: pytest.Pytester) -
     result.assert_outcomes(passed=1)
 
 
-def test_too_few_rounds_fail_and_say_how_many_are_needed(pytester: pytest.Pytester) -> None:
+def test_the_fewest_rounds_allowed_can_pass(pytester: pytest.Pytester) -> None:
+    # 2 rounds cannot decide; their second look judges 6, enough to pass.
     pytester.makepyfile(textwrap.dedent(FAN_OUT))
-    result = pytester.runpytest("--gevent-speedup-rounds=1", "-p", "no:randomly")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(
-        [
-            "*3 rounds cannot tell any speedup from noise (5 or more can)*",
-            "*rounds:     3 timed pairs after 1 warmup pair(s) (the first 1 left it undecided, "
-            "so 2 more ran)",
-        ]
-    )
+    result = pytester.runpytest("--gevent-speedup-rounds=2", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
 
 
 def test_one_slow_round_is_outvoted_by_more_rounds(pytester: pytest.Pytester) -> None:
