@@ -168,18 +168,24 @@ class _InTurn:
         return self.func
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        __tracebackhide__ = True  # a greenlet's error shows the user's function, not this
-        me = getcurrent()
-        if self.spawner_turn is not None:
-            setattr(me, _TURN_ATTR, self.spawner_turn)
-            return self.func(*args, **kwargs)
-        self.turns.acquire()
-        turn = _Turn(self.turns)
-        setattr(me, _TURN_ATTR, turn)
+        __tracebackhide__ = True  # pytest shows the user's function, not this
+        ours = None
+        if self.spawner_turn is None:
+            self.turns.acquire()
+            ours = _Turn(self.turns)
+        setattr(getcurrent(), _TURN_ATTR, ours or self.spawner_turn)
         try:
             return self.func(*args, **kwargs)
+        except BaseException as error:
+            # hub_errors names a dead greenlet by the first frame after gevent's:
+            # that must be the user's function. (A bare raise keeps the edited
+            # traceback on 3.11+; 3.10 puts this frame back.)
+            if error.__traceback__ is not None:
+                error.__traceback__ = error.__traceback__.tb_next
+            raise
         finally:
-            turn.leave()
+            if ours is not None:
+                ours.leave()
 
 
 # (greenlet, function, file and line of the spawn call)

@@ -26,7 +26,7 @@ import gevent
 import pytest
 from gevent.exceptions import LoopExit
 
-from . import blocking, patching, spawning, speedup_report
+from . import blocking, hub_errors, patching, spawning, speedup_report
 from .speedup_marker import NAME, parse, parse_rounds_option
 from .speedup_report import Run
 from .speedup_stats import SECOND_LOOK_ROUNDS, Verdict, decide, format_seconds, required_ratio
@@ -62,6 +62,7 @@ def gevent_mode() -> spawning.Mode:
 
 def call_marked(item: pytest.Function) -> bool | None:
     """Run a marked test's body in all its runs and judge them; None for other tests."""
+    __tracebackhide__ = True
     mark = item.get_closest_marker(NAME)
     if mark is None or inspect.iscoroutinefunction(item.obj):
         return None  # async bodies: pytest's own call reports them
@@ -100,12 +101,16 @@ def _run_pairs(
     last_pair: int,
 ) -> None:
     """Run S/C pairs after those in ``runs``, up to ``last_pair`` (warmup pairs count)."""
+    __tracebackhide__ = True  # a failure shows the body or the greenlet, not this loop
     warmup = settings["warmup"]
     for pair in range(len(runs) // 2 + 1, last_pair + 1):
         for mode in MODES if pair > warmup else WARMUP_MODES:
             limit = _sequential_limit(runs) if mode == "sequential" else None
             try:
                 run = _call_once(item.obj, testargs, probes, mode, pair, pair > warmup, limit)
+                # A greenlet's error nobody retrieved fails this run like the body's own
+                # (checked after every run, not once after all of them).
+                hub_errors.raise_unretrieved(item.nodeid, "call")
                 runs.append(run)
             except (KeyboardInterrupt, SystemExit, pytest.skip.Exception, pytest.xfail.Exception):
                 raise

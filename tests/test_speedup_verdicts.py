@@ -7,6 +7,7 @@ or an unpatched time.sleep does not: no verdict here depends on luck.
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 
 import pytest
@@ -383,3 +384,43 @@ def test_no_garbage_collection_runs_inside_a_timed_body(pytester: pytest.Pyteste
         )
     )
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_unretrieved_greenlet_errors_fail_the_run_they_happened_in(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import pathlib
+            import gevent
+            import pytest
+
+            def fail():
+                raise ValueError("nobody asks for me")
+
+            @pytest.mark.concurrent_speedup(warmup=0)
+            def test_breaks(spawn, gevent_mode):
+                with pathlib.Path("runs.txt").open("a") as runs:
+                    runs.write(gevent_mode + " ")
+                gevent.joinall([spawn(fail), spawn(fail), spawn(gevent.sleep, 0)])
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly", "--gevent-report=report.json")
+    result.assert_outcomes(failed=1)  # no second report at teardown
+    result.stdout.fnmatch_lines(
+        [
+            "*2 greenlets died with exceptions nobody retrieved during call of *test_breaks*",
+            "*concurrent_speedup: raised in the sequential run of timed round 1 of 5",
+            "*test_breaks *error (the sequential run of timed round 1 of 5)",
+        ]
+    )
+    if sys.version_info >= (3, 11):  # 3.10 keeps the wrapper's frame (spawning._InTurn)
+        result.stdout.fnmatch_lines(["*running fail() (*died with ValueError*"])
+        result.stdout.no_fnmatch_line("*_InTurn*")
+    # the first run with an error is the last one run
+    assert (pytester.path / "runs.txt").read_text().split() == ["sequential"]
+    (entry,) = json.loads((pytester.path / "report.json").read_text())["speedup"]
+    assert entry["verdict"] == "error"
+    assert entry["error"].startswith("the sequential run of timed round 1 of 5: ExceptionGroup")
