@@ -90,7 +90,11 @@ def check_collected(metafunc: pytest.Metafunc) -> None:
     try:
         parse(mark)
     except ValueError as error:
-        pytest.fail(f"{where}: {error}", pytrace=False)
+        problem: str | None = str(error)
+    else:
+        problem = None
+    if problem is not None:  # outside the except block: no "During handling of..." echo
+        pytest.fail(f"{where}: {problem}", pytrace=False)
     if not any(name in metafunc.fixturenames for name in SPAWNING_FIXTURES):
         pytest.fail(
             f"{where}: the test uses neither the spawn nor the gevent_pool fixture, so the "

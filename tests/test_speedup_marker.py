@@ -54,6 +54,7 @@ def test_bad_argument_is_a_collection_error(
         ]
     )
     result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*During handling of the above exception*")
 
 
 def test_class_marker_on_a_test_that_cannot_spawn_is_a_collection_error(
