@@ -132,6 +132,12 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
             "add rounds (--gevent-speedup-rounds) or make the body's work longer than the noise"
         )
     concurrent = [run for run in runs if run.timed and run.mode == "concurrent"]
+    alone = all(run.spawned == 1 for run in runs if run.timed)
+    if alone:  # the cause itself, whatever else the runs show
+        hints.append(
+            "the body spawned only one greenlet per run; nothing can overlap. Spawn each "
+            "piece of work that should run concurrently in a greenlet of its own"
+        )
     busy = _busy(concurrent)
     blocked = max(concurrent, key=lambda run: run.longest_block)
     equal = "the concurrent runs were no faster than the sequential ones beyond noise"
@@ -156,7 +162,7 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
             "CPU-bound work gains nothing from greenlets (only waiting, on sockets, sleeps or "
             "subprocesses, overlaps)"
         )
-    elif verdict.no_speedup_beyond_noise and not noisy:
+    elif verdict.no_speedup_beyond_noise and not noisy and not alone:
         hints.append(
             f"{equal} while the CPU was mostly idle: the greenlets waited for each other "
             "(a lock, a pool of size 1, or a join inside the spawning loop?)"

@@ -151,6 +151,29 @@ def test_lock_that_serialises_the_work_fails_with_the_waiting_hint(
     )
 
 
+def test_a_single_greenlet_per_run_fails_with_the_nothing_can_overlap_hint(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+            import pytest
+
+            @pytest.mark.concurrent_speedup(min_speedup=2.0)
+            def test_one(spawn):
+                spawn(gevent.sleep, 0.003).join()
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*hint: the body spawned only one greenlet per run; nothing can overlap.*"]
+    )
+    result.stdout.no_fnmatch_line("*the greenlets waited for each other*")
+
+
 UNPATCHED_SLEEP = """
     import time
     import gevent
