@@ -14,6 +14,7 @@ every greenlet of a run before the next run starts.
 from __future__ import annotations
 
 import contextlib
+import gc
 import inspect
 import os
 import sys
@@ -21,15 +22,25 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
+import gevent
 import pytest
+from gevent.exceptions import LoopExit
 
-from . import blocking, patching, spawning, speedup_report
+from . import blocking, hub_errors, patching, spawning, speedup_report
 from .speedup_marker import NAME, parse, parse_rounds_option
 from .speedup_report import Run
-from .speedup_stats import SECOND_LOOK_ROUNDS, Verdict, decide, required_ratio
+from .speedup_stats import SECOND_LOOK_ROUNDS, Verdict, decide, format_seconds, required_ratio
 
 RunMode = Literal["sequential", "concurrent"]
 MODES: tuple[RunMode, RunMode] = ("sequential", "concurrent")
+# Warmup pairs (untimed) run the concurrent mode first: its time bounds the
+# sequential runs (below) before any of them can hang.
+WARMUP_MODES: tuple[RunMode, RunMode] = ("concurrent", "sequential")
+# A sequential run taking longer than this many times the slowest concurrent
+# run so far, and longer than the floor, is taken to be stuck (see _stuck).
+STUCK_FACTOR = 20
+STUCK_FLOOR = 5.0
+STUCK_UNKNOWN = 60.0  # no concurrent run yet (warmup=0): only the floor to go by
 rounds_key = pytest.StashKey[int | None]()
 
 
@@ -51,6 +62,7 @@ def gevent_mode() -> spawning.Mode:
 
 def call_marked(item: pytest.Function) -> bool | None:
     """Run a marked test's body in all its runs and judge them; None for other tests."""
+    __tracebackhide__ = True
     mark = item.get_closest_marker(NAME)
     if mark is None or inspect.iscoroutinefunction(item.obj):
         return None  # async bodies: pytest's own call reports them
@@ -89,11 +101,17 @@ def _run_pairs(
     last_pair: int,
 ) -> None:
     """Run S/C pairs after those in ``runs``, up to ``last_pair`` (warmup pairs count)."""
+    __tracebackhide__ = True  # a failure shows the body or the greenlet, not this loop
     warmup = settings["warmup"]
     for pair in range(len(runs) // 2 + 1, last_pair + 1):
-        for mode in MODES:
+        for mode in MODES if pair > warmup else WARMUP_MODES:
+            limit = _sequential_limit(runs) if mode == "sequential" else None
             try:
-                runs.append(_call_once(item.obj, testargs, probes, mode, pair, pair > warmup))
+                run = _call_once(item.obj, testargs, probes, mode, pair, pair > warmup, limit)
+                # A greenlet's error nobody retrieved fails this run like the body's own
+                # (checked after every run, not once after all of them).
+                hub_errors.raise_unretrieved(item.nodeid, "call")
+                runs.append(run)
             except (KeyboardInterrupt, SystemExit, pytest.skip.Exception, pytest.xfail.Exception):
                 raise
             except BaseException as error:
@@ -106,6 +124,13 @@ def _run_pairs(
                 raise
         if pair == 1 and not any(run.spawned for run in runs):
             _fail_spawned_nothing(item, runs, settings)
+
+
+def _sequential_limit(runs: list[Run]) -> float:
+    concurrent = [run.seconds for run in runs if run.mode == "concurrent"]
+    if not concurrent:
+        return max(STUCK_FLOOR, STUCK_UNKNOWN)
+    return max(STUCK_FLOOR, STUCK_FACTOR * max(concurrent))
 
 
 def _judge(runs: list[Run], min_speedup: float) -> Verdict:
@@ -124,17 +149,35 @@ def _call_once(
     mode: RunMode,
     pair: int,
     timed: bool,
+    limit: float | None = None,
 ) -> Run:
     if "gevent_mode" in testargs:
         testargs = {**testargs, "gevent_mode": mode}
     watch = probes.watch
     watch.longest, watch.stack = 0.0, None  # this run's longest block only
     with spawning.run_mode(mode) as record:
-        cpu_start, ready_start = probes.thread_clocks()
-        start = time.perf_counter()
-        function(**testargs)
-        seconds = time.perf_counter() - start
-        cpu_end, ready_end = probes.thread_clocks()
+        # ref=False: the watchdog alone must not keep the hub alive, or a body
+        # with nothing left to run waits for it instead of raising LoopExit.
+        watchdog = gevent.Timeout(limit, ref=False)  # None: no limit
+        stuck: str | None = None
+        try:
+            with watchdog, _no_gc():
+                cpu_start, ready_start = probes.thread_clocks()
+                start = time.perf_counter()
+                function(**testargs)
+                seconds = time.perf_counter() - start
+                cpu_end, ready_end = probes.thread_clocks()
+        except gevent.Timeout as expired:
+            if expired is not watchdog:
+                raise
+            stuck = f"it ran for {format_seconds(limit or 0)} without finishing"
+        except LoopExit:
+            if mode != "sequential":
+                raise
+            stuck = "gevent's hub found nothing left to run (LoopExit)"
+        if stuck is not None:
+            # Outside the except blocks: the failure must not chain the error it replaces.
+            _fail_stuck(stuck, spawning.turn_holder(record))
         running = sum(1 for greenlet in record.greenlets if not greenlet.dead)
         if running:
             # Their work would fall outside the timed body and the next run.
@@ -155,6 +198,26 @@ def _call_once(
         longest_block=watch.longest,
         block_stack=watch.stack,
     )
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """No garbage collection during the body, as ``timeit`` does.
+
+    A collection costs in proportion to all live objects, not to the body's
+    work, and lands in whichever run crosses the threshold: collections fell
+    mostly in sequential runs and 2,000 greenlets doing nothing "passed" with
+    2x. The garbage of a run is collected after it, untimed, as soon as the
+    collector is back on. No gc.collect() before each run: a full one costs
+    7 ms in a pytest process, three times a 2 ms body.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Probes:
@@ -201,6 +264,19 @@ def _run_name(mode: str, pair: int, warmup: int, rounds: int) -> str:
     if pair <= warmup:
         return f"the {mode} run of warmup pair {pair} of {warmup}"
     return f"the {mode} run of timed round {pair - warmup} of {rounds}"
+
+
+def _fail_stuck(why: str, holder: object) -> None:
+    named = f" ({holder!r})" if holder is not None else ""
+    pytest.fail(
+        f"concurrent_speedup: the sequential run is stuck: {why}. The greenlet holding the "
+        f"turn{named} waits for a greenlet queued behind it. The sequential run lets each "
+        "greenlet spawned through spawn or gevent_pool finish before the next one starts, "
+        "so greenlets that wait on each other (a consumer and its producer, a request and "
+        "its server) cannot run one after another. Spawn only independent work through "
+        "the fixtures (start the others with gevent.spawn), or do not mark this test.",
+        pytrace=False,
+    )
 
 
 def _fail_spawned_nothing(item: pytest.Function, runs: list[Run], settings: dict[str, Any]) -> None:

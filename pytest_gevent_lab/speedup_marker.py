@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from .speedup_stats import SECOND_LOOK_ROUNDS, min_rounds
+
 NAME = "concurrent_speedup"
 MARKER_LINE = (
     f"{NAME}(min_speedup=1.0, rounds=5, warmup=1): run the test body sequentially and "
@@ -21,6 +23,14 @@ MARKER_LINE = (
 )
 # The fixtures whose greenlets the sequential run serialises.
 SPAWNING_FIXTURES = ("spawn", "gevent_pool")
+
+
+# The fewest rounds whose second look (SECOND_LOOK_ROUNDS x rounds) can pass at all.
+MIN_ROUNDS = -(-min_rounds() // SECOND_LOOK_ROUNDS)
+_WHY_MIN_ROUNDS = (
+    f"the verdict judges at most {SECOND_LOOK_ROUNDS} x rounds timed pairs, and fewer than "
+    f"{min_rounds()} cannot tell any speedup from noise, so fewer rounds could never pass"
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,7 @@ def parse(mark: pytest.Mark) -> SpeedupSpec:
             f"min_speedup must be a positive number (1.0 = faster at all, 3 = three times "
             f"faster), got {min_speedup!r}"
         )
-    rounds = _count(mark.kwargs, "rounds", SpeedupSpec.rounds, minimum=1)
+    rounds = _count(mark.kwargs, "rounds", SpeedupSpec.rounds, minimum=MIN_ROUNDS)
     warmup = _count(mark.kwargs, "warmup", SpeedupSpec.warmup, minimum=0)
     return SpeedupSpec(float(min_speedup), rounds, warmup)
 
@@ -66,7 +76,8 @@ def parse(mark: pytest.Mark) -> SpeedupSpec:
 def _count(kwargs: Mapping[str, object], name: str, default: int, minimum: int) -> int:
     value = kwargs.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+        why = f" ({_WHY_MIN_ROUNDS})" if name == "rounds" else ""
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}{why}")
     return value
 
 
@@ -79,7 +90,11 @@ def check_collected(metafunc: pytest.Metafunc) -> None:
     try:
         parse(mark)
     except ValueError as error:
-        pytest.fail(f"{where}: {error}", pytrace=False)
+        problem: str | None = str(error)
+    else:
+        problem = None
+    if problem is not None:  # outside the except block: no "During handling of..." echo
+        pytest.fail(f"{where}: {problem}", pytrace=False)
     if not any(name in metafunc.fixturenames for name in SPAWNING_FIXTURES):
         pytest.fail(
             f"{where}: the test uses neither the spawn nor the gevent_pool fixture, so the "
@@ -90,15 +105,16 @@ def check_collected(metafunc: pytest.Metafunc) -> None:
 
 
 def parse_rounds_option(value: object) -> int | None:
-    """``--gevent-speedup-rounds``: None when not given, else a whole number >= 1."""
+    """``--gevent-speedup-rounds``: None when not given, else a whole number >= MIN_ROUNDS."""
     if value is None:
         return None
     try:
         rounds = int(str(value))
     except ValueError:
         rounds = 0
-    if rounds < 1:
+    if rounds < MIN_ROUNDS:
         raise pytest.UsageError(
-            f"--gevent-speedup-rounds: expected a whole number of rounds >= 1, got {value!r}"
+            f"--gevent-speedup-rounds: expected a whole number of rounds >= {MIN_ROUNDS}, "
+            f"got {value!r} ({_WHY_MIN_ROUNDS})"
         )
     return rounds

@@ -124,13 +124,20 @@ def _busy(runs: list[Run]) -> float:
 def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
     """The visible causes of a failed verdict, one ``hint:`` line each, if any."""
     hints = []
-    noisy = verdict.ratio > verdict.required
+    # Without a supported speedup (too few rounds) more rounds, not less noise, would decide.
+    noisy = verdict.ratio > verdict.required and verdict.supported is not None
     if noisy:
         hints.append(
             "the median speedup is enough but the rounds vary too much to rely on it: "
             "add rounds (--gevent-speedup-rounds) or make the body's work longer than the noise"
         )
     concurrent = [run for run in runs if run.timed and run.mode == "concurrent"]
+    alone = all(run.spawned == 1 for run in runs if run.timed)
+    if alone:  # the cause itself, whatever else the runs show
+        hints.append(
+            "the body spawned only one greenlet per run; nothing can overlap. Spawn each "
+            "piece of work that should run concurrently in a greenlet of its own"
+        )
     busy = _busy(concurrent)
     blocked = max(concurrent, key=lambda run: run.longest_block)
     equal = "the concurrent runs were no faster than the sequential ones beyond noise"
@@ -155,7 +162,7 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
             "CPU-bound work gains nothing from greenlets (only waiting, on sockets, sleeps or "
             "subprocesses, overlaps)"
         )
-    elif verdict.no_speedup_beyond_noise and not noisy:
+    elif verdict.no_speedup_beyond_noise and not noisy and not alone:
         hints.append(
             f"{equal} while the CPU was mostly idle: the greenlets waited for each other "
             "(a lock, a pool of size 1, or a join inside the spawning loop?)"

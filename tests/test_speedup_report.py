@@ -8,6 +8,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from pytest_gevent_lab.speedup_report import Run, hint_for
+from pytest_gevent_lab.speedup_stats import decide
+
 TWO_TESTS = """
     import gevent
     import pytest
@@ -112,3 +115,27 @@ def test_error_is_a_row_naming_the_run(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         ["*::test_breaks * - * - * - * >1.05x * error (the concurrent run of warmup pair 1 of 1)"]
     )
+
+
+def _runs(mode: str, seconds: list[float]) -> list[Run]:
+    return [
+        Run(mode, pair, True, value, 0.0, 0.0, 2, 0.0, None)
+        for pair, value in enumerate(seconds, start=1)
+    ]
+
+
+def test_too_few_rounds_do_not_get_the_noisy_rounds_hint() -> None:
+    # 2 rounds support no speedup at all: "add rounds" is the failure's own
+    # line, not a hint that the rounds vary too much.
+    sequential, concurrent = [0.020, 0.021], [0.010, 0.011]
+    verdict = decide(sequential, concurrent, 1.0)
+    assert verdict.supported is None
+    assert verdict.ratio > verdict.required
+    runs = _runs("sequential", sequential) + _runs("concurrent", concurrent)
+    hint = hint_for(verdict, runs, patched=False) or ""
+    assert "vary too much" not in hint
+    # with enough rounds to support something, the same medians do get it
+    sequential, concurrent = [0.020, 0.021, 0.009, 0.02, 0.02], [0.010, 0.011, 0.02, 0.01, 0.01]
+    verdict = decide(sequential, concurrent, 1.0)
+    runs = _runs("sequential", sequential) + _runs("concurrent", concurrent)
+    assert "vary too much" in (hint_for(verdict, runs, patched=False) or "")
