@@ -47,11 +47,9 @@ MARKERS = (
     "needs_gevent_patch: skip this test unless the run is monkey-patched "
     "(pytest --gevent-patch, or python -m pytest_gevent_lab).",
     claims.MARKER,
-    # --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
     timeouts.MARKER_HELP,
     blocking.MARKER_HELP,
     hub_errors.MARKER_HELP,
-    # --- end greenlet fixtures ---
     speedup_marker.MARKER_LINE,
 )
 
@@ -85,7 +83,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     patched_mode.skip_unless_patched(items)
 
 
-# -- concurrent_speedup --
+# --- concurrent_speedup ---
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     speedup_marker.check_collected(metafunc)
 
@@ -94,10 +94,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 # keeps pytest's own pytest_pyfunc_call from calling it once more.
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    __tracebackhide__ = True
     return speedup.call_marked(pyfuncitem)
 
 
-# -- end concurrent_speedup --
+# --- the run's end: reports ---
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -126,7 +127,7 @@ def pytest_make_collect_report(
     return claims.check_collected(collect_report)
 
 
-# --- greenlet fixtures, timeouts, blocking detection (issue 3) ---
+# --- greenlet checks: lost exceptions, leaks, timeouts, hub blocking ---
 
 
 @pytest.hookimpl(wrapper=True)
@@ -183,6 +184,3 @@ def pytest_runtest_teardown(item: pytest.Item) -> object:
         return (yield)
     finally:  # even after a failed teardown: nothing may survive into the next test
         checks.after_teardown(item)
-
-
-# --- end greenlet fixtures ---
