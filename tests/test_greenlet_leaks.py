@@ -231,7 +231,8 @@ def test_session_fixture_leak_names_the_fixture_not_plugin_code(
             "*kill it before the fixture's teardown ends.",
         ]
     )
-    result.stdout.no_fnmatch_line("*leaks.py*")
+    if pytest.version_tuple >= (9,):  # older pytest shows hidden frames inside a group
+        result.stdout.no_fnmatch_line("*leaks.py*")
     result.stdout.no_fnmatch_line("*before the test ends*")
 
 
@@ -331,7 +332,8 @@ def test_plain_leak_as_error_does_not_hide_other_teardown_problems(
             "*GreenletError: *explode()*boom in fixture teardown*during teardown*",
         ]
     )
-    result.stdout.no_fnmatch_line("*leaks.py*")
+    if pytest.version_tuple >= (9,):  # older pytest shows hidden frames inside a group
+        result.stdout.no_fnmatch_line("*leaks.py*")
 
 
 def test_plain_leak_warning_points_at_the_test(pytester: pytest.Pytester) -> None:
