@@ -48,7 +48,8 @@ def write_suite(root: Path, tests: int, use_gevent: bool) -> None:
         lines = ["import gevent\n"] if use_gevent else []
         for t in range(per_file):
             lines.append(f"\ndef test_{t}():\n{body}")
-        (root / f"test_trivial_{f}.py").write_text("".join(lines))
+        # Named after the suite: one process may import both (--in-process).
+        (root / f"test_{root.name}_{f}.py").write_text("".join(lines))
     (root / "pytest.ini").write_text("[pytest]\n")
 
 

@@ -94,7 +94,7 @@ def after_teardown(item: pytest.Item) -> None:
     except leaks.LeakedGreenletError as error:
         errors.append(error)
     try:
-        item.config.stash[plain_key].end(item.nodeid, _location(item))
+        item.config.stash[plain_key].end(item.nodeid, lambda: _location(item))
     except Exception as error:  # GreenletLeakWarning turned into an error by -W error
         errors.append(error)
     try:

@@ -134,10 +134,11 @@ class PlainGreenlets:
             self.known.update(self._candidates())
             self.active = _active_watchers()  # its timers and sockets are not the test's
 
-    def end(self, nodeid: str, where: tuple[str, int] | None = None) -> None:
+    def end(self, nodeid: str, where: Callable[[], tuple[str, int]] | None = None) -> None:
         """Kill plain greenlets the test left running and warn about them.
 
-        The warning points at ``where`` (the test's file and line) when given.
+        The warning points at ``where()`` (the test's file and line) when given;
+        it is called only then, as finding a test's line costs more than the check.
         """
         __tracebackhide__ = True
         if greenlet.gettrace() == self._trace:
@@ -161,7 +162,7 @@ class PlainGreenlets:
         if where is None:
             warnings.warn(warning, stacklevel=1)
         else:
-            warnings.warn_explicit(warning, GreenletLeakWarning, *where)
+            warnings.warn_explicit(warning, GreenletLeakWarning, *where())
 
 
 def _active_watchers() -> int:
