@@ -47,14 +47,16 @@ def configure_early(early_config: pytest.Config) -> None:
     elif not enabled:
         report = PatchReport(enabled=False)
     elif role == "controller":
-        by = "--gevent-patch" if cli else "ini gevent_patch = true"
-        report = PatchReport(enabled=False, by=by, role=role, skipped=skip)
+        report = PatchReport(enabled=False, by=_requested_by(cli), role=role, skipped=skip)
     else:
-        by = "--gevent-patch" if cli else "ini gevent_patch = true"
-        report = patching.patch_process(skip, by=by, role=role)
+        report = patching.patch_process(skip, by=_requested_by(cli), role=role)
     for message in report.warnings:
         early_config.issue_config_time_warning(_monkey_patch_warning(message), stacklevel=2)
     early_config.stash[report_key] = report
+
+
+def _requested_by(cli: bool | None) -> str:
+    return "--gevent-patch" if cli else "ini gevent_patch = true"
 
 
 def _check_launcher_agrees(
