@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import RunModule
 
 ARTICLE = """
     import os
@@ -74,25 +77,18 @@ ARTICLE_PASSES = f"""
 """
 
 
-def run_inline(pytester: pytest.Pytester, body: str, *args: str) -> pytest.RunResult:
-    pytester.makepyfile(dedent(ARTICLE) + dedent(body))
-    return pytester.runpytest("-p", "no:randomly", *args)
+def test_article_order_unpatched(run_in_process: RunModule) -> None:
+    run_in_process(ARTICLE, ARTICLE_PASSES).assert_outcomes(passed=1)
 
 
-def test_article_order_unpatched(pytester: pytest.Pytester) -> None:
-    run_inline(pytester, ARTICLE_PASSES).assert_outcomes(passed=1)
-
-
-def test_article_order_patched(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(dedent(ARTICLE) + dedent(ARTICLE_PASSES))
-    result = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly")
-    result.stdout.fnmatch_lines(["gevent-lab: *patching: on*"])
+def test_article_order_patched(run_patched: RunModule) -> None:
+    result = run_patched(ARTICLE, ARTICLE_PASSES)
     result.assert_outcomes(passed=1)
 
 
-def test_assert_order_shows_side_by_side_and_timeline(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_assert_order_shows_side_by_side_and_timeline(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         def test_wrong(interleaving):
             run_article(interleaving)
@@ -127,9 +123,9 @@ def test_assert_order_shows_side_by_side_and_timeline(pytester: pytest.Pytester)
     result.stdout.no_fnmatch_line("*pytest_gevent_lab/interleaving.py*")
 
 
-def test_assert_order_missing_and_extra_events(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_assert_order_missing_and_extra_events(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         def test_too_few_expected(interleaving):
             interleaving.record("a")
@@ -152,11 +148,11 @@ def test_assert_order_missing_and_extra_events(pytester: pytest.Pytester) -> Non
     )
 
 
-def test_assert_before_is_every_before_every(pytester: pytest.Pytester) -> None:
+def test_assert_before_is_every_before_every(run_in_process: RunModule) -> None:
     # Documented choice: the last "a" must precede the first "b". "first a before
     # first b" holds in test_first_only_is_not_enough, yet the assertion fails.
-    result = run_inline(
-        pytester,
+    result = run_in_process(
+        ARTICLE,
         """
         def test_holds(interleaving):
             run_one_after_the_other(interleaving)
@@ -188,9 +184,9 @@ def test_assert_before_is_every_before_every(pytester: pytest.Pytester) -> None:
     )
 
 
-def test_assert_interleaved(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_assert_interleaved(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         def test_article_by_greenlet(interleaving):
             run_article(interleaving)
@@ -222,9 +218,9 @@ def test_assert_interleaved(pytester: pytest.Pytester) -> None:
     )
 
 
-def test_assert_not_interleaved(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_assert_not_interleaved(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         def test_sequential_holds(interleaving):
             run_one_after_the_other(interleaving)
@@ -249,9 +245,9 @@ def test_assert_not_interleaved(pytester: pytest.Pytester) -> None:
     )
 
 
-def test_assert_one_thread_fails_for_a_real_thread(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_assert_one_thread_fails_for_a_real_thread(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         import threading
 
@@ -278,9 +274,9 @@ def test_assert_one_thread_fails_for_a_real_thread(pytester: pytest.Pytester) ->
     )
 
 
-def test_bad_arguments_are_clear_errors(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_bad_arguments_are_clear_errors(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         import pytest
 
@@ -308,9 +304,9 @@ def test_bad_arguments_are_clear_errors(pytester: pytest.Pytester) -> None:
     )
 
 
-def test_greenlet_names(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_greenlet_names(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         import greenlet
 
@@ -331,9 +327,9 @@ def test_greenlet_names(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
-def test_long_log_elides_the_middle(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_long_log_elides_the_middle(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         def test_long(interleaving):
             def worker(name):
@@ -406,10 +402,10 @@ def test_threads_keep_their_names_when_patched(pytester: pytest.Pytester) -> Non
     pytester.runpytest_subprocess().assert_outcomes(passed=1)
 
 
-def test_many_greenlets_get_one_row_per_event(pytester: pytest.Pytester) -> None:
+def test_many_greenlets_get_one_row_per_event(run_in_process: RunModule) -> None:
     # Fifty columns would be unreadable: the timeline names each event's greenlet instead.
-    result = run_inline(
-        pytester,
+    result = run_in_process(
+        ARTICLE,
         """
         def test_many(interleaving):
             def worker(n):

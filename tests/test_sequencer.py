@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
-import pytest
+if TYPE_CHECKING:
+    from conftest import RunModule
 
 HEADER = """
     import gevent
@@ -44,25 +45,18 @@ ORDER_HOLDS = """
 """
 
 
-def run_inline(pytester: pytest.Pytester, body: str) -> pytest.RunResult:
-    pytester.makepyfile(dedent(HEADER) + dedent(body))
-    return pytester.runpytest("-p", "no:randomly")
+def test_order_unpatched(run_in_process: RunModule) -> None:
+    run_in_process(HEADER, ORDER_HOLDS).assert_outcomes(passed=2)
 
 
-def test_order_unpatched(pytester: pytest.Pytester) -> None:
-    run_inline(pytester, ORDER_HOLDS).assert_outcomes(passed=2)
-
-
-def test_order_patched(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(dedent(HEADER) + dedent(ORDER_HOLDS))
-    result = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly")
-    result.stdout.fnmatch_lines(["gevent-lab: *patching: on*"])
+def test_order_patched(run_patched: RunModule) -> None:
+    result = run_patched(HEADER, ORDER_HOLDS)
     result.assert_outcomes(passed=2)
 
 
-def test_misuse_is_a_clear_error(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_misuse_is_a_clear_error(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        HEADER,
         """
         def test_reuse(sequencer):
             for position in range(4):
@@ -145,11 +139,10 @@ BROKEN = """
 """
 
 
-def test_broken_sequence_unpatched(pytester: pytest.Pytester) -> None:
-    run_inline(pytester, BROKEN).assert_outcomes(passed=3)
+def test_broken_sequence_unpatched(run_in_process: RunModule) -> None:
+    run_in_process(HEADER, BROKEN).assert_outcomes(passed=3)
 
 
-def test_broken_sequence_patched(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(dedent(HEADER) + dedent(BROKEN))
-    result = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly")
+def test_broken_sequence_patched(run_patched: RunModule) -> None:
+    result = run_patched(HEADER, BROKEN)
     result.assert_outcomes(passed=3)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
-import pytest
+if TYPE_CHECKING:
+    from conftest import RunModule
 
 ARTICLE = """
     import gevent
@@ -45,25 +46,18 @@ ARTICLE_PASSES = """
 """
 
 
-def run_inline(pytester: pytest.Pytester, body: str) -> pytest.RunResult:
-    pytester.makepyfile(dedent(ARTICLE) + dedent(body))
-    return pytester.runpytest("-p", "no:randomly")
+def test_article_sequence_unpatched(run_in_process: RunModule) -> None:
+    run_in_process(ARTICLE, ARTICLE_PASSES).assert_outcomes(passed=2)
 
 
-def test_article_sequence_unpatched(pytester: pytest.Pytester) -> None:
-    run_inline(pytester, ARTICLE_PASSES).assert_outcomes(passed=2)
-
-
-def test_article_sequence_patched(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(dedent(ARTICLE) + dedent(ARTICLE_PASSES))
-    result = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly")
-    result.stdout.fnmatch_lines(["gevent-lab: *patching: on*"])
+def test_article_sequence_patched(run_patched: RunModule) -> None:
+    result = run_patched(ARTICLE, ARTICLE_PASSES)
     result.assert_outcomes(passed=2)
 
 
-def test_wrong_sequence_shows_side_by_side_and_timeline(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_wrong_sequence_shows_side_by_side_and_timeline(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         def test_wrong(switch_trace):
             with switch_trace() as trace:
@@ -95,9 +89,9 @@ def test_wrong_sequence_shows_side_by_side_and_timeline(pytester: pytest.Pyteste
     )
 
 
-def test_chains_to_and_restores_an_installed_trace_function(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_chains_to_and_restores_an_installed_trace_function(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         @pytest.fixture
         def coverage_like():
@@ -131,9 +125,9 @@ def test_chains_to_and_restores_an_installed_trace_function(pytester: pytest.Pyt
     result.assert_outcomes(passed=2)
 
 
-def test_nesting(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_nesting(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         def test_nested_in_one_greenlet(switch_trace):
             before = greenlet.gettrace()
@@ -177,9 +171,9 @@ def test_nesting(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=3)
 
 
-def test_fixture_removes_a_trace_left_open(pytester: pytest.Pytester) -> None:
-    result = run_inline(
-        pytester,
+def test_fixture_removes_a_trace_left_open(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        ARTICLE,
         """
         BEFORE = []
 
