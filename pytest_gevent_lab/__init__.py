@@ -15,13 +15,15 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .claims import RecordFigure
     from .interleaving import Interleaving
     from .sequencer import Sequencer
     from .switch_trace import SwitchTrace
 
-__all__ = ["Interleaving", "Sequencer", "SwitchTrace", "__version__"]
+__all__ = ["Interleaving", "RecordFigure", "Sequencer", "SwitchTrace", "__version__"]
 
 _LAZY = {
+    "RecordFigure": "claims",
     "Interleaving": "interleaving",
     "Sequencer": "sequencer",
     "SwitchTrace": "switch_trace",
