@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import gevent
 
-from pytest_gevent_lab.spawning import Owner, Tracker
+from pytest_gevent_lab.greenlets.owners import Owner, Tracker
 
 
 def work(n: int) -> int:

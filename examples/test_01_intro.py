@@ -33,8 +33,7 @@ import pytest
 import requests
 from support import alternating_medians, busy, run_python
 
-from pytest_gevent_lab.claims import RecordFigure
-from pytest_gevent_lab.interleaving import Interleaving
+from pytest_gevent_lab import Interleaving, RecordFigure
 
 SECTION = "introduction"
 

@@ -53,9 +53,7 @@ from collections.abc import Callable
 import pytest
 from gevent import joinall, spawn
 
-from pytest_gevent_lab.claims import RecordFigure
-from pytest_gevent_lab.interleaving import Interleaving
-from pytest_gevent_lab.switch_trace import SwitchTrace
+from pytest_gevent_lab import Interleaving, RecordFigure, SwitchTrace
 
 # Who printed each of the article's messages.
 SPEAKER = {

@@ -71,7 +71,7 @@ import pytest
 import responses
 from support import alternating_medians, latency_server, run_python
 
-from pytest_gevent_lab.claims import RecordFigure
+from pytest_gevent_lab import RecordFigure
 
 ARTICLE_URL = "'http://baidu.com'"
 # The article's figures: synchronous 0.13507633499102667 s, asynchronous 0.03902721201302484 s.

@@ -59,7 +59,7 @@ import gevent.monkey
 import pytest
 from support import run_python, run_session, without_addresses
 
-from pytest_gevent_lab.claims import RecordFigure
+from pytest_gevent_lab import RecordFigure
 
 SECTION = "猴子补丁 (monkey patching)"
 

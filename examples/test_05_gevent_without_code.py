@@ -47,7 +47,7 @@ import pytest
 import requests
 from gunicorn_runner import Gunicorn, gunicorn
 
-from pytest_gevent_lab.claims import RecordFigure
+from pytest_gevent_lab import RecordFigure
 
 PROBE_APP = """\
 # The article's app with two routes of ours; /for and /bar are the article's.

@@ -1,9 +1,11 @@
-"""Command-line and ini options of the "gevent-lab" group, and how their values are read.
+"""How options of the "gevent-lab" group are read, whichever capability declares them.
 
-Every option is declared here so that ``pytest --help`` shows them together and
-each capability module reads its values the same way: the command line beats
-the ini file, and a bad value is a :class:`pytest.UsageError` that names the
+Each capability declares its own options in the one group (``pytest --help``
+shows them together) and reads them the same way: the command line beats the
+ini file, and a bad value is a :class:`pytest.UsageError` that names the
 option, the value, and what would be valid.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -15,79 +17,9 @@ import pytest
 GROUP = "gevent-lab"
 
 
-def add_options(parser: pytest.Parser) -> None:
-    group = parser.getgroup(GROUP, "gevent-lab: testing code that runs on gevent")
-    group.addoption(
-        "--gevent-patch",
-        action="store_true",
-        default=None,
-        help="run gevent.monkey.patch_all() before any conftest or test module is imported "
-        "(ini: gevent_patch = true).",
-    )
-    group.addoption(
-        "--no-gevent-patch",
-        action="store_false",
-        dest="gevent_patch",
-        help="do not patch, even when the ini file sets gevent_patch = true.",
-    )
-    parser.addini(
-        "gevent_patch",
-        type="bool",
-        default=False,
-        help="gevent-lab: monkey-patch the standard library before collection (as --gevent-patch).",
-    )
-    group.addoption(
-        "--gevent-patch-skip",
-        metavar="NAMES",
-        action="append",
-        default=None,
-        help="comma-separated patch_all() keyword names to leave unpatched, "
-        "e.g. socket,thread; may be repeated (ini: gevent_patch_skip).",
-    )
-    parser.addini(
-        "gevent_patch_skip",
-        type="args",
-        default=[],
-        help="gevent-lab: patch_all() keyword names to leave unpatched (as --gevent-patch-skip).",
-    )
-
-    group.addoption(
-        "--gevent-timeout",
-        metavar="S",
-        default=None,
-        help="cooperative per-test timeout in seconds: fail a test that waits on greenlets "
-        "longer, showing the greenlet tree (0 = off; ini: gevent_timeout).",
-    )
-    parser.addini(
-        "gevent_timeout",
-        default="0",
-        help="gevent-lab: cooperative per-test timeout in seconds (as --gevent-timeout).",
-    )
-    group.addoption(
-        "--gevent-block-threshold",
-        metavar="S",
-        default=None,
-        help="fail a test during which a greenlet blocked the hub longer than S seconds, "
-        "with the blocking stack (0 = off; ini: gevent_block_threshold).",
-    )
-    parser.addini(
-        "gevent_block_threshold",
-        default="0",
-        help="gevent-lab: hub-blocking threshold in seconds (as --gevent-block-threshold).",
-    )
-    group.addoption(
-        "--gevent-speedup-rounds",
-        metavar="N",
-        default=None,
-        help="override the rounds of every concurrent_speedup test (e.g. more in a nightly job).",
-    )
-
-    group.addoption(
-        "--gevent-report",
-        metavar="PATH.json",
-        default=None,
-        help="write speedup results and claim verdicts to this JSON file.",
-    )
+def group(parser: pytest.Parser) -> pytest.OptionGroup:
+    """The option group every capability adds its options to."""
+    return parser.getgroup(GROUP, "gevent-lab: testing code that runs on gevent")
 
 
 def cli_or_ini(config: pytest.Config, option: str, ini: str) -> object:

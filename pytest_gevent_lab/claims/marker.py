@@ -1,0 +1,103 @@
+"""``@pytest.mark.claim(id, text, *, source=None, verdict="holds")``: its arguments.
+
+A claim travels like the test's own outcome: :func:`attach_claims` puts it in
+the item's ``user_properties`` at collection (so even a test skipped before
+its fixtures run carries its claim), every TestReport copies them, and xdist
+serialises them to the controller (see claims.plugin).
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, TypedDict
+
+import pytest
+
+from .. import results
+
+MARKER = (
+    "claim(id, text, *, source=None, verdict='holds'): this test checks a stated claim; "
+    "it passes when the claim's verdict ('holds', 'does not hold' or 'changed since the "
+    "article') is what it measures. The terminal summary prints a claims table."
+)
+VERDICTS = ("holds", "does not hold", "changed since the article")
+UNVERIFIED = "unverified"
+SECTION = "claims"
+
+CLAIM_PROPERTY = "gevent_lab.claim"
+
+
+class Claim(TypedDict):
+    id: str
+    text: str
+    source: str | None
+    verdict: str
+
+
+def _claim_signature(
+    id: str,
+    text: str,
+    *,
+    source: str | None = None,
+    verdict: str = "holds",
+) -> None:
+    """The marker's signature; bound against each marker's arguments to check them."""
+
+
+_SIGNATURE = inspect.signature(_claim_signature)
+_USAGE = "expected @pytest.mark.claim(id, text, *, source=None, verdict='holds')"
+
+
+class ClaimMarkerError(ValueError):
+    """A ``claim`` marker whose arguments do not match its signature."""
+
+
+def claim_of(mark: pytest.Mark) -> Claim:
+    """The claim a marker states, as a plain dict; :class:`ClaimMarkerError` if malformed."""
+    try:
+        bound = _SIGNATURE.bind(*mark.args, **mark.kwargs)
+    except TypeError as error:
+        raise ClaimMarkerError(f"{error}; {_USAGE}") from None
+    bound.apply_defaults()
+    claim: Any = dict(bound.arguments)
+    for name in ("id", "text"):
+        if not isinstance(claim[name], str) or not claim[name].strip():
+            raise ClaimMarkerError(
+                f"{name} must be a non-empty string, got {claim[name]!r}; {_USAGE}"
+            )
+    if claim["source"] is not None and not isinstance(claim["source"], str):
+        raise ClaimMarkerError(f"source must be a string or None, got {claim['source']!r}")
+    if claim["verdict"] not in VERDICTS:
+        valid = ", ".join(repr(verdict) for verdict in VERDICTS)
+        raise ClaimMarkerError(f"unknown verdict {claim['verdict']!r}; valid verdicts: {valid}")
+    return Claim(
+        id=claim["id"], text=claim["text"], source=claim["source"], verdict=claim["verdict"]
+    )
+
+
+def attach_claims(report: pytest.CollectReport) -> pytest.CollectReport:
+    """Attach each collected test's claims; a malformed marker fails the collection.
+
+    Failing the collector's report (rather than raising) is what makes it a
+    collection error that names the test, reported like an import error.
+    """
+    if not report.passed:
+        return report
+    problems = []
+    for node in report.result:
+        if not isinstance(node, pytest.Item):
+            continue
+        for mark in node.iter_markers("claim"):
+            try:
+                claim = claim_of(mark)
+            except ClaimMarkerError as error:
+                problems.append(f"{node.nodeid}: bad @pytest.mark.claim(...) marker: {error}")
+                continue
+            results.attach(node, CLAIM_PROPERTY, claim)
+    if problems:
+        report.outcome = "failed"
+        report.longrepr = "\n".join(problems)
+        report.result = []
+    return report

@@ -1,0 +1,45 @@
+"""How the plugin fails a test: one error, or several as one group; and what it hides.
+
+Every check that can find more than one problem at once (greenlets that died,
+leaks at teardown) raises them through :func:`raise_together`, so a single
+problem reads as itself and several as one ``ExceptionGroup`` whose message
+says what happened, as pytest's own unhandled-thread-exception check does.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+if sys.version_info < (3, 11):  # pragma: no cover - exercised by the py310 env
+    from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
+
+# This package's own files: a frame from here is never "the user's code".
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def raise_together(errors: Sequence[Exception], message: str) -> None:
+    """Raise nothing, the one error, or an ``ExceptionGroup(message, errors)``."""
+    __tracebackhide__ = True
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ExceptionGroup(message, list(errors))
+
+
+def internal_files() -> tuple[str, ...]:
+    """Path prefixes of frames that are gevent's or this plugin's, not the user's.
+
+    Cython-compiled gevent modules report ``src/gevent/...`` as their file.
+    Imports gevent: call it when a report is being written, not at import.
+    """
+    import gevent
+
+    return (os.path.dirname(gevent.__file__), "src/gevent/", PACKAGE_DIR)
+
+
+def is_internal(filename: str) -> bool:
+    return filename.startswith(internal_files())

@@ -1,0 +1,169 @@
+"""Hub-blocking detection: how long a greenlet kept the hub from running, and where.
+
+What is measured: a greenlet's *slice* runs from the moment the hub switches to
+it until it switches back to the hub (seen with ``greenlet.settrace``, in real
+``perf_counter`` time). A slice counts as blocking the hub when, at its start
+or its end, another greenlet was parked in the hub (waiting on a timer, I/O,
+an event or a join): that greenlet could not be resumed for the whole slice.
+The test's own main greenlet doing ordinary work while nothing else waits is
+not blocking, and neither is the slice still running when the watch ends.
+
+``gevent.util.assert_switches`` does not measure per slice, and the monitor
+thread's ``EventLoopBlocked.blocking_time`` reports its threshold, not the
+measured time, so neither is used. The stack comes from a real (unpatched)
+sampling thread that reads the hub thread's current frame while a long slice is
+still running: at the end of the slice the blocking call has already returned.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+import greenlet
+from gevent.hub import Hub
+from gevent.monkey import get_original
+
+from .. import patching
+from .exceptions import HubBlockedError
+from .naming import describe
+
+
+@dataclass
+class BlockWatch:
+    """The longest measured hub-blocking slice inside :func:`watch`."""
+
+    threshold: float = 0.0
+    longest: float = 0.0  # seconds
+    stack: str | None = None  # the code that blocked longest, when a sample caught it
+    greenlet: str | None = None  # the greenlet that did, and where it was spawned
+
+
+class _Slices:
+    """The trace function's state; the sampler thread only reads it."""
+
+    def __init__(self, result: BlockWatch, previous: Any) -> None:
+        self.result = result
+        self.previous = previous
+        self.waiting: set[Any] = set()  # greenlets parked in the hub
+        self.running: Any = None
+        self.started = 0.0
+        self.slice = 0  # identifies the running slice to the sampler
+        self.counts = False
+        # (slice, elapsed, stack, greenlet); no stack when the greenlet runs C code only
+        self.sampled: tuple[int, float, str | None, str] | None = None
+
+    def trace(self, event: str, args: Any) -> None:
+        if event in ("switch", "throw"):
+            origin, target = args
+            if isinstance(origin, Hub):
+                self.waiting.discard(target)
+                self.running, self.started = target, time.perf_counter()
+                self.slice += 1
+                self.counts = bool(self.waiting)
+            elif isinstance(target, Hub):
+                if origin is self.running:
+                    self._end_slice(origin)
+                if not origin.dead:
+                    self.waiting.add(origin)
+        if self.previous is not None:
+            self.previous(event, args)
+
+    def _end_slice(self, origin: Any) -> None:
+        elapsed = time.perf_counter() - self.started
+        self.running = None
+        others = self.waiting - {origin}
+        if (self.counts or others) and elapsed > self.result.longest:
+            self.result.longest = elapsed
+            sampled = self.sampled if self.sampled and self.sampled[0] == self.slice else None
+            self.result.stack = sampled[2] if sampled else None
+            self.result.greenlet = sampled[3] if sampled else None
+
+    def sample(self, frame: FrameType | None) -> None:
+        """From the sampler thread: remember the stack of a slice that runs long."""
+        current, running, started = self.slice, self.running, self.started
+        if running is None:
+            return
+        elapsed = time.perf_counter() - started
+        if elapsed >= self.result.threshold and elapsed > self.result.longest:
+            # No frame: the greenlet runs a C function directly (spawn(time.sleep, 1)).
+            # Its repr, taken now while it runs, still names the function and arguments.
+            stack = "".join(traceback.format_stack(frame)) if frame is not None else None
+            who = describe(running)
+            if self.slice == current:  # still the same slice: the stack belongs to it
+                self.sampled = (current, elapsed, stack, who)
+
+
+def _sampler(slices: _Slices, thread_id: int, period: float, stop: list[bool]) -> None:
+    sleep = get_original("time", "sleep")
+    while not stop:
+        sleep(period)
+        slices.sample(sys._current_frames().get(thread_id))
+
+
+@contextlib.contextmanager
+def watch(threshold: float = 0.0) -> Iterator[BlockWatch]:
+    """Measure hub-blocking slices of greenlets in this thread while the block runs.
+
+    ``threshold`` only tunes the stack sampling (slices shorter than it are not
+    sampled); the result's ``longest`` is the longest blocking slice measured,
+    whatever the threshold. Example::
+
+        with watch(0.1) as seen:
+            spawn(lambda: get_original("time", "sleep")(0.3)).join()
+        assert seen.longest >= 0.3 and "sleep" in seen.stack
+    """
+    result = BlockWatch(threshold)
+    slices = _Slices(result, greenlet.gettrace())
+    stop: list[bool] = []
+    period = min(max(threshold / 4, 0.005), 0.05) if threshold else 0.01
+    start_thread = get_original("_thread", "start_new_thread")
+    get_ident = get_original("_thread", "get_ident")
+    start_thread(_sampler, (slices, get_ident(), period, stop))
+    greenlet.settrace(slices.trace)
+    try:
+        yield result
+    finally:
+        greenlet.settrace(slices.previous)
+        slices.waiting.clear()
+        stop.append(True)
+
+
+def check(seen: BlockWatch, nodeid: str) -> None:
+    """Fail when ``seen.longest`` exceeds its threshold, showing the blocking stack."""
+    __tracebackhide__ = True
+    if not seen.threshold or seen.longest <= seen.threshold:
+        return
+    if seen.stack:
+        where = f"Blocking code (stack sampled while it blocked):\n{seen.stack}"
+    elif seen.greenlet:
+        where = "(no Python stack: the greenlet was running a C function directly)\n"
+    else:
+        where = "(no stack sample caught the blocking code)\n"
+    if seen.greenlet:
+        where = f"Blocking greenlet: {seen.greenlet}\n{where}"
+    if patching.is_patched():
+        advice = (
+            "The run is monkey-patched, so the blocking call is in a C extension (e.g. a "
+            "database driver) or in a module left unpatched (--gevent-patch-skip, or a name "
+            "imported before patching): use a gevent-aware library or run the call in "
+            "gevent's threadpool (gevent.get_hub().threadpool.apply)"
+        )
+    else:
+        advice = (
+            "Usual cause: a blocking call that is not monkey-patched (run with "
+            "--gevent-patch, or use gevent's version of it)"
+        )
+    raise HubBlockedError(
+        f"{nodeid}: a greenlet blocked the gevent hub for {seen.longest:.3f} s "
+        f"(threshold {seen.threshold:g} s); no other greenlet could run meanwhile.\n"
+        f"{where}{advice}; or raise @pytest.mark.gevent_block_threshold(S)."
+    )

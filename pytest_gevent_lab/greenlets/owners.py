@@ -1,0 +1,178 @@
+"""Whose greenlet is it: every greenlet spawned through ``spawn`` / ``gevent_pool`` has an owner.
+
+A greenlet is filed under its *owner* at spawn time: the greenlet that
+spawned it if that one is tracked (so nested spawns follow their parent), else
+the wider-scoped fixture being set up, else the running test. An owner's
+greenlets are checked when the owner ends: a test at its teardown, a module
+or session fixture at its own finalization (see leaks). That is why the
+fixtures are session-scoped: pytest does not let a module fixture request a
+function-scoped one, and the owner is found at spawn time anyway.
+
+A :class:`SpawnPolicy` (the speedup marker's run modes) may decide what a new
+tracked greenlet runs; that is the one hook other capabilities have here.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+import gevent
+import pytest
+from greenlet import getcurrent
+
+if TYPE_CHECKING:  # imported when first used: the plugin's import stays light
+    import gevent.pool
+
+# Set on every tracked greenlet: its Spawned record.
+_SPAWNED_ATTR = "_gevent_lab_spawned"
+
+
+@dataclass(eq=False)
+class Owner:
+    """A test or a wider-scoped fixture and the greenlets it answers for."""
+
+    what: str  # a test's node id, or a fixture's description
+    kind: str = "fixture"
+    spawned: list[gevent.Greenlet] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"test {self.what}" if self.kind == "test" else self.what
+
+    def take_alive(self) -> list[gevent.Greenlet]:
+        """Forget this owner's greenlets; return those still running."""
+        spawned, self.spawned = self.spawned, []
+        return [greenlet for greenlet in spawned if greenlet and not greenlet.dead]
+
+
+class Spawned(NamedTuple):
+    """What the tracker knew at spawn time (a dead greenlet forgets what it ran)."""
+
+    owner: Owner
+    function: Callable[..., Any]
+    file: str
+    line: int
+
+    @property
+    def site(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+def spawned_entry(greenlet: object) -> Spawned | None:
+    """How a tracked greenlet was spawned; None for any other greenlet."""
+    entry: Spawned | None = getattr(greenlet, _SPAWNED_ATTR, None)
+    return entry
+
+
+def owner_of(greenlet: object) -> Owner | None:
+    """The owner of a tracked greenlet; None for any other greenlet."""
+    entry = spawned_entry(greenlet)
+    return None if entry is None else entry.owner
+
+
+def forget_dead(greenlets: list[gevent.Greenlet]) -> None:
+    """Drop finished greenlets from their owners' lists.
+
+    A marked speedup test calls its body dozens of times; without this its
+    owner keeps every greenlet of every run (tens of thousands), each run
+    slower to collect than the one before. A dead greenlet can no longer leak,
+    and its unretrieved error is already with lost_errors.
+    """
+    dead = {id(greenlet) for greenlet in greenlets if greenlet.dead}
+    if not dead:
+        return
+    for owner in {owner_of(greenlet) for greenlet in greenlets} - {None}:
+        assert owner is not None
+        owner.spawned = [greenlet for greenlet in owner.spawned if id(greenlet) not in dead]
+
+
+class SpawnPolicy(Protocol):
+    """Decides what a new tracked greenlet runs (see speedup.turns)."""
+
+    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]: ...
+
+    def spawned(self, greenlet: gevent.Greenlet, run: Callable[..., Any]) -> None: ...
+
+
+class Tracker:
+    """Files greenlets under their owner; one per pytest run (in ``config.stash``)."""
+
+    def __init__(self) -> None:
+        self.test: Owner | None = None
+        self.fixtures: list[Owner] = []  # wider-scoped fixtures being set up, innermost last
+        self.session = Owner("the test session (outside any test)")
+        self.policy: SpawnPolicy | None = None
+
+    def owner(self) -> Owner:
+        owner = owner_of(getcurrent())
+        if owner is not None:
+            return owner
+        if self.fixtures:
+            return self.fixtures[-1]
+        return self.test or self.session
+
+    def make(self, func: Callable[..., Any], args: Any, kwargs: Any, depth: int) -> gevent.Greenlet:
+        """An unstarted tracked greenlet; ``depth`` frames up is the spawn call."""
+        __tracebackhide__ = True
+        if not callable(func):
+            raise TypeError(
+                f"spawn: expected a callable to run in a greenlet, got {func!r} "
+                f"({type(func).__name__}); pass the function itself, e.g. spawn(work, 1)"
+            )
+        owner = self.owner()
+        frame = sys._getframe(depth)  # "file:line" is formatted only for a report
+        policy = self.policy
+        if policy is None:
+            greenlet = gevent.Greenlet(func, *args, **kwargs)
+        else:
+            run = policy.wrap(func)
+            greenlet = gevent.Greenlet(run, *args, **kwargs)
+            policy.spawned(greenlet, run)
+        setattr(
+            greenlet, _SPAWNED_ATTR, Spawned(owner, func, frame.f_code.co_filename, frame.f_lineno)
+        )
+        owner.spawned.append(greenlet)
+        return greenlet
+
+    def spawn(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> gevent.Greenlet:
+        """Start ``func(*args, **kwargs)`` in a tracked greenlet and return it."""
+        __tracebackhide__ = True
+        greenlet = self.make(func, args, kwargs, depth=2)
+        greenlet.start()
+        return greenlet
+
+    def pool(self, size: int | None = None) -> gevent.pool.Group:
+        """A ``Pool(size)`` (``Group`` when size is None) whose greenlets are tracked."""
+        __tracebackhide__ = True
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+            raise ValueError(
+                f"gevent_pool: expected size=None (unbounded Group) or a positive int, got {size!r}"
+            )
+        from gevent.pool import Group, Pool
+
+        factory = _TrackedFactory(self)
+        if size is None:
+            group = Group()  # Group() takes greenlets, not a greenlet_class
+            group.greenlet_class = factory
+            return group
+        return Pool(size, greenlet_class=factory)
+
+
+class _TrackedFactory:
+    """Stands in for ``greenlet_class`` so a pool's ``spawn``/``map`` make tracked greenlets."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+
+    def __call__(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> gevent.Greenlet:
+        __tracebackhide__ = True
+        # depth 3: make <- here <- Group.spawn <- the caller of pool.spawn
+        return self.tracker.make(func, args, kwargs, depth=3)
+
+
+tracker_key = pytest.StashKey[Tracker]()

@@ -1,0 +1,107 @@
+"""``wsgi_server(app)``: serve a WSGI app on 127.0.0.1 with gevent's pywsgi, for one test.
+
+The server runs in a real thread with its own hub, patched run or not. In the
+test's own thread it would starve in an unpatched run: the test blocks in a
+plain socket call waiting for the answer, and the server greenlet, waiting for
+the hub, never runs. A thread of its own serves either way. Stopping goes
+through the server hub's thread-safe async watcher. Errors in the app reach
+that hub's ``handle_error``, which the plugin captures like any greenlet's.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gevent
+import pytest
+from gevent.monkey import get_original
+
+STOP_TIMEOUT = 5.0  # seconds to wait for the server thread to start or stop
+
+
+class _Served:
+    """A server thread's handles, filled in by the thread once it listens."""
+
+    def __init__(self) -> None:
+        lock_class = get_original("_thread", "allocate_lock")
+        self.ready = lock_class()
+        self.finished = lock_class()
+        self.ready.acquire()
+        self.finished.acquire()
+        self.url = ""
+        self.stop: Any = None  # the server hub's async watcher
+        self.error: BaseException | None = None
+
+
+def _serve(app: Callable[..., Any], served: _Served) -> None:
+    hub = None
+    try:
+        from gevent.pywsgi import WSGIServer  # lazy: imports ssl/socket machinery
+
+        hub = gevent.get_hub()
+        server = WSGIServer(("127.0.0.1", 0), app, log=None)
+        server.start()
+        stopped = gevent.event.Event()
+        served.stop = hub.loop.async_()
+        served.stop.start(stopped.set)
+        served.url = f"http://127.0.0.1:{server.server_port}"
+        served.ready.release()
+        stopped.wait()
+        server.stop(timeout=1)
+        served.stop.close()
+    except BaseException as error:  # reported to the test by _start
+        served.error = error
+        if served.ready.locked():
+            served.ready.release()
+    finally:
+        if hub is not None:
+            hub.destroy(destroy_loop=True)
+        served.finished.release()
+
+
+def _start(app: Callable[..., Any]) -> _Served:
+    __tracebackhide__ = True
+    if not callable(app):
+        raise TypeError(f"wsgi_server: expected a WSGI application (a callable), got {app!r}")
+    import gevent.event  # noqa: F401  (the thread needs it; import once here, not racing)
+
+    served = _Served()
+    get_original("_thread", "start_new_thread")(_serve, (app, served))
+    if not served.ready.acquire(True, STOP_TIMEOUT):
+        raise RuntimeError(f"wsgi_server: the server did not start within {STOP_TIMEOUT} s")
+    if served.error is not None:
+        raise RuntimeError(f"wsgi_server: the server failed to start: {served.error!r}")
+    return served
+
+
+def _stop(served: _Served) -> None:
+    if served.stop is not None:
+        served.stop.send()
+    served.finished.acquire(True, STOP_TIMEOUT)
+
+
+@pytest.fixture
+def wsgi_server() -> Iterator[Callable[[Callable[..., Any]], str]]:
+    """``wsgi_server(app) -> "http://127.0.0.1:PORT"``: serve ``app`` until the test ends.
+
+    Call it once per app; each call starts its own server. Works with and
+    without ``--gevent-patch``::
+
+        def test_hello(wsgi_server):
+            url = wsgi_server(lambda env, start: start("200 OK", []) or [b"hi"])
+            assert urllib.request.urlopen(url).read() == b"hi"
+    """
+    running: list[_Served] = []
+
+    def serve(app: Callable[..., Any]) -> str:
+        __tracebackhide__ = True
+        served = _start(app)
+        running.append(served)
+        return served.url
+
+    yield serve
+    for served in running:
+        _stop(served)

@@ -1,0 +1,200 @@
+"""The patched mode as pytest sees it: when to patch, and what the run reports about it.
+
+The earliest hook a plugin gets, ``pytest_load_initial_conftests``, decides
+(:func:`configure_early`): the command line beats the ini file, the skip list
+is checked against the installed gevent, and an xdist controller stays
+unpatched (see patching.xdist). :class:`PatchingPlugin` then reports: the
+header, each xdist worker's own report in the summary and the JSON report,
+and skips ``needs_gevent_patch`` tests of an unpatched run.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .. import results
+from ..options import group
+from . import process, xdist
+from .process import LAUNCHER, PatchReport
+
+MARKERS = (
+    "needs_gevent_patch: skip this test unless the run is monkey-patched "
+    "(pytest --gevent-patch, or python -m pytest_gevent_lab).",
+)
+
+report_key = pytest.StashKey[PatchReport]()
+
+
+def add_options(parser: pytest.Parser) -> None:
+    options = group(parser)
+    options.addoption(
+        "--gevent-patch",
+        action="store_true",
+        default=None,
+        help="run gevent.monkey.patch_all() before any conftest or test module is imported "
+        "(ini: gevent_patch = true).",
+    )
+    options.addoption(
+        "--no-gevent-patch",
+        action="store_false",
+        dest="gevent_patch",
+        help="do not patch, even when the ini file sets gevent_patch = true.",
+    )
+    parser.addini(
+        "gevent_patch",
+        type="bool",
+        default=False,
+        help="gevent-lab: monkey-patch the standard library before collection (as --gevent-patch).",
+    )
+    options.addoption(
+        "--gevent-patch-skip",
+        metavar="NAMES",
+        action="append",
+        default=None,
+        help="comma-separated patch_all() keyword names to leave unpatched, "
+        "e.g. socket,thread; may be repeated (ini: gevent_patch_skip).",
+    )
+    parser.addini(
+        "gevent_patch_skip",
+        type="args",
+        default=[],
+        help="gevent-lab: patch_all() keyword names to leave unpatched (as --gevent-patch-skip).",
+    )
+
+
+def configure_early(early_config: pytest.Config) -> None:
+    """Patch now if asked to; the earliest moment a plugin gets (see plugin.py)."""
+    namespace = early_config.known_args_namespace
+    cli = getattr(namespace, "gevent_patch", None)
+    enabled = bool(cli) if cli is not None else bool(early_config.getini("gevent_patch"))
+    skip_value = getattr(namespace, "gevent_patch_skip", None)
+    skip_source = "--gevent-patch-skip"
+    if skip_value is None:
+        skip_value, skip_source = early_config.getini("gevent_patch_skip"), "gevent_patch_skip"
+    try:
+        skip = process.check_skip_names(process.split_names(skip_value), skip_source)
+    except process.UnknownPatchName as error:
+        raise pytest.UsageError(str(error)) from None
+
+    role = xdist.role(namespace)
+    earlier = process.process_report()
+    if earlier is not None:  # patched before this config: the launcher
+        report = earlier
+        if report.by == LAUNCHER:
+            _check_launcher_agrees(role, cli, skip, skip_source, report)
+    elif process.is_patched():
+        report = PatchReport(
+            enabled=True,
+            by="patched before pytest-gevent-lab loaded, not by it",
+            patched_modules=process.saved_modules(),
+        )
+    elif not enabled:
+        report = PatchReport(enabled=False)
+    elif role == "controller":
+        report = PatchReport(enabled=False, by=_requested_by(cli), role=role, skipped=skip)
+    else:
+        report = process.patch_process(skip, by=_requested_by(cli), role=role)
+    for message in report.warnings:
+        early_config.issue_config_time_warning(_monkey_patch_warning(message), stacklevel=2)
+    early_config.stash[report_key] = report
+
+
+def _requested_by(cli: bool | None) -> str:
+    return "--gevent-patch" if cli else "ini gevent_patch = true"
+
+
+def _check_launcher_agrees(
+    role: xdist.Role,
+    cli: bool | None,
+    skip: list[str],
+    skip_source: str,
+    report: PatchReport,
+) -> None:
+    """The launcher patched from the command line alone; refuse a run that expects otherwise.
+
+    Here the ini file and PYTEST_ADDOPTS have been read, which the launcher
+    could not do before importing pytest.
+    """
+    if role == "controller":
+        raise pytest.UsageError(
+            f"{LAUNCHER} cannot run an xdist controller patched (execnet's threads "
+            "need the real threading); use: pytest -n N --gevent-patch (every worker "
+            "patches itself)"
+        )
+    if cli is False:
+        raise pytest.UsageError(
+            f"--no-gevent-patch cannot undo {LAUNCHER}, which patched before pytest "
+            "started; run pytest instead"
+        )
+    if sorted(skip) != sorted(report.skipped):
+        wanted, done = ",".join(skip) or "nothing", ",".join(report.skipped) or "nothing"
+        raise pytest.UsageError(
+            f"{skip_source} asks to leave unpatched: {wanted}; but {LAUNCHER} "
+            f"patched before reading it, leaving unpatched: {done}. "
+            f"Pass --gevent-patch-skip={','.join(skip)} to the launcher"
+        )
+
+
+def _monkey_patch_warning(message: str) -> Warning:
+    from gevent.monkey import MonkeyPatchWarning
+
+    return MonkeyPatchWarning(message)  # type: ignore[no-any-return]
+
+
+class PatchingPlugin:
+    """What the run says about patching, and the ``needs_gevent_patch`` marker."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.report = config.stash.get(report_key, None) or PatchReport(enabled=False)
+        # In an xdist controller: worker id -> that worker's header lines.
+        self.worker_reports: dict[str, list[str]] = {}
+        sink = results.sink(config)
+        sink.add_part("patching", self.report.header_lines)
+        sink.add_part("patching in xdist workers", lambda: self.worker_reports)
+        sink.add_terminal_section("gevent-lab: patching in xdist workers", self._worker_summary)
+
+    @property
+    def requested(self) -> bool:
+        """Whether this run patches (or, in an xdist controller, has its workers patch)."""
+        return self.report.enabled or bool(self.report.by)
+
+    def pytest_report_header(self) -> list[str]:
+        return self.report.header_lines()
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """``needs_gevent_patch`` tests skip in an unpatched run (patching came first)."""
+        if process.is_patched():
+            return
+        skip = pytest.mark.skip(
+            reason="needs --gevent-patch: this test only makes sense in a monkey-patched run"
+        )
+        for item in items:
+            if item.get_closest_marker("needs_gevent_patch"):
+                item.add_marker(skip)
+
+    def pytest_sessionfinish(self) -> None:
+        xdist.send_report(self.config, self.report.header_lines())
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any) -> None:
+        received = xdist.received_report(node)
+        if received is not None:
+            worker, lines = received
+            self.worker_reports[worker] = lines
+
+    def _worker_summary(self, width: int) -> list[str]:
+        """In an xdist controller of a patched run: each worker's own patch report."""
+        if not self.requested:
+            return []
+        return xdist.summary_lines(self.worker_reports)
+
+
+def configure(config: pytest.Config) -> None:
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    config.pluginmanager.register(PatchingPlugin(config), "gevent_lab.patching")

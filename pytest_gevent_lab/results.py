@@ -1,0 +1,170 @@
+"""The run's results: the one place every capability reports to after its tests.
+
+A capability measures in the process that runs a test (an xdist worker, or
+the only process) and reports in the process that prints (the controller):
+
+- per test, :func:`attach` puts a value in the test report's
+  ``user_properties``, which xdist serialises and junitxml shows; the filer a
+  capability registered with :meth:`Results.on_report` gets it in the
+  reporting process, from every phase's report;
+- :func:`add_figure` records a figure a test measured (the claims table shows
+  the figures of a claimed test, whichever capability recorded them);
+- :meth:`Results.add` appends an entry to a section of the JSON report
+  (``--gevent-report=PATH.json``), :meth:`Results.add_part` names a section
+  computed when the report is written;
+- :meth:`Results.add_terminal_section` prints lines at the end of the run.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypedDict
+
+import pytest
+
+FIGURE_PROPERTY = "gevent_lab.figure"
+
+# A filer gets the report and the values its key had in the report's user_properties.
+Filer = Callable[[pytest.TestReport, list[Any]], None]
+
+
+class Figure(TypedDict):
+    """One measured figure of a test, as the claims table and the JSON show it."""
+
+    name: str
+    value: float | str
+    unit: str
+    article: float | str | None  # the source's own value for the same figure
+
+
+def add_options(parser: pytest.Parser) -> None:
+    from .options import group
+
+    group(parser).addoption(
+        "--gevent-report",
+        metavar="PATH.json",
+        default=None,
+        help="write speedup results and claim verdicts to this JSON file.",
+    )
+
+
+def attach(item: pytest.Item, key: str, value: object) -> None:
+    """Carry ``value`` with ``item``'s reports to the process that reports (see module doc)."""
+    item.user_properties.append((key, value))
+
+
+def add_figure(item: pytest.Item, figure: Figure) -> None:
+    attach(item, FIGURE_PROPERTY, figure)
+
+
+def figures_of(report: pytest.TestReport) -> list[Figure]:
+    figures: list[Figure] = [
+        value  # type: ignore[misc]  # only add_figure writes this key
+        for key, value in report.user_properties
+        if key == FIGURE_PROPERTY
+    ]
+    return figures
+
+
+class _TerminalSection:
+    def __init__(self, title: str, sep: str, lines: Callable[[int], list[str]]) -> None:
+        self.title, self.sep, self.lines = title, sep, lines
+
+
+class Results:
+    """The sink of one pytest run (``config.stash[results_key]``); registered as a plugin."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.target: str | None = config.getoption("gevent_report")
+        self.sections: dict[str, list[Any]] = {}
+        self._parts: dict[str, Callable[[], object]] = {}
+        self._filers: dict[str, Filer] = {}
+        self._terminal: list[_TerminalSection] = []
+        # Under xdist a worker's reports are filed by the controller, not here.
+        self._files_reports = not hasattr(config, "workerinput")
+
+    def on_report(self, key: str, filer: Filer) -> None:
+        self._filers[key] = filer
+
+    def add(self, section: str, entry: object) -> None:
+        self.sections.setdefault(section, []).append(entry)
+
+    def entries(self, section: str) -> list[Any]:
+        return self.sections.get(section, [])
+
+    def add_part(self, section: str, value: Callable[[], object]) -> None:
+        """A JSON section computed when the report is written (before the listed ones)."""
+        self._parts[section] = value
+
+    def add_terminal_section(
+        self, title: str, lines: Callable[[int], list[str]], *, sep: str = "-"
+    ) -> None:
+        """Print ``lines(width)`` under a ``title`` separator at the end of the run, if any."""
+        self._terminal.append(_TerminalSection(title, sep, lines))
+
+    # --- hooks ---
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Runs for every phase of every test: most carry no properties at all.
+        if not report.user_properties or not self._files_reports:
+            return
+        for key, filer in self._filers.items():
+            values = [value for name, value in report.user_properties if name == key]
+            if values:
+                filer(report, values)
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        width = terminalreporter._tw.fullwidth
+        for section in self._terminal:
+            lines = section.lines(width)
+            if lines:
+                terminalreporter.write_sep(section.sep, section.title)
+                for line in lines:
+                    terminalreporter.write_line(line)
+
+    def pytest_sessionfinish(self) -> None:
+        self.write()
+
+    def write(self) -> Path | None:
+        """Write the JSON report if ``--gevent-report`` asked for one (not from xdist workers)."""
+        if not self.target or not self._files_reports:
+            return None
+        path = Path(self.target)
+        document: dict[str, Any] = {name: value() for name, value in self._parts.items()}
+        document.update(self.sections)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        except OSError as error:
+            # After the run: say so instead of a traceback that hides the summary.
+            sys.stderr.write(
+                f"ERROR: gevent-lab could not write --gevent-report={self.target}: {error}\n"
+            )
+            return None
+        return path
+
+
+results_key = pytest.StashKey[Results]()
+
+
+def configure(config: pytest.Config) -> Results:
+    """Make the run's sink; a report path that cannot be written is a usage error now."""
+    target = config.getoption("gevent_report")
+    if target and Path(target).is_dir():
+        raise pytest.UsageError(
+            f"--gevent-report={target}: is a folder; give a file path, e.g. {target}/report.json"
+        )
+    results = config.stash[results_key] = Results(config)
+    config.pluginmanager.register(results, "gevent_lab.results")
+    return results
+
+
+def sink(config: pytest.Config) -> Results:
+    """The run's :class:`Results` (made in ``pytest_configure``)."""
+    return config.stash[results_key]

@@ -1,0 +1,122 @@
+"""``@pytest.mark.concurrent_speedup(min_speedup=1.0, rounds=5, warmup=1)``: its arguments.
+
+Checked at collection (``pytest_generate_tests``) so that a typo is a
+collection error naming the test and the argument, the way pytest reports a
+bad ``parametrize``, instead of a failure after minutes of timed rounds.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pytest
+
+from .stats import SECOND_LOOK_ROUNDS, min_rounds
+
+NAME = "concurrent_speedup"
+MARKER_LINE = (
+    f"{NAME}(min_speedup=1.0, rounds=5, warmup=1): run the test body sequentially and "
+    "concurrently, alternating, and pass only when sequential time / concurrent time "
+    "exceeds min_speedup beyond noise (gevent-lab)."
+)
+# The fixtures whose greenlets the sequential run serialises.
+SPAWNING_FIXTURES = ("spawn", "gevent_pool")
+
+
+# The fewest rounds whose second look (SECOND_LOOK_ROUNDS x rounds) can pass at all.
+MIN_ROUNDS = -(-min_rounds() // SECOND_LOOK_ROUNDS)
+_WHY_MIN_ROUNDS = (
+    f"the verdict judges at most {SECOND_LOOK_ROUNDS} x rounds timed pairs, and fewer than "
+    f"{min_rounds()} cannot tell any speedup from noise, so fewer rounds could never pass"
+)
+
+
+@dataclass(frozen=True)
+class SpeedupSpec:
+    min_speedup: float = 1.0
+    rounds: int = 5
+    warmup: int = 1
+
+
+_VALID = ", ".join(
+    f"{name}={getattr(SpeedupSpec, name)!r}" for name in ("min_speedup", "rounds", "warmup")
+)
+
+
+def parse(mark: pytest.Mark) -> SpeedupSpec:
+    """The marker's arguments; a :class:`ValueError` saying which one is wrong and why."""
+    if mark.args:
+        raise ValueError(
+            f"takes keyword arguments only ({_VALID}), got positional argument(s) "
+            f"{', '.join(map(repr, mark.args))}"
+        )
+    unknown = sorted(set(mark.kwargs) - {"min_speedup", "rounds", "warmup"})
+    if unknown:
+        raise ValueError(
+            f"unknown argument(s) {', '.join(unknown)}; valid arguments (with defaults): {_VALID}"
+        )
+    min_speedup = mark.kwargs.get("min_speedup", SpeedupSpec.min_speedup)
+    if (
+        isinstance(min_speedup, bool)
+        or not isinstance(min_speedup, (int, float))
+        or not math.isfinite(min_speedup)
+        or min_speedup <= 0
+    ):
+        raise ValueError(
+            f"min_speedup must be a positive number (1.0 = faster at all, 3 = three times "
+            f"faster), got {min_speedup!r}"
+        )
+    rounds = _count(mark.kwargs, "rounds", SpeedupSpec.rounds, minimum=MIN_ROUNDS)
+    warmup = _count(mark.kwargs, "warmup", SpeedupSpec.warmup, minimum=0)
+    return SpeedupSpec(float(min_speedup), rounds, warmup)
+
+
+def _count(kwargs: Mapping[str, object], name: str, default: int, minimum: int) -> int:
+    value = kwargs.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        why = f" ({_WHY_MIN_ROUNDS})" if name == "rounds" else ""
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}{why}")
+    return value
+
+
+def check_collected(metafunc: pytest.Metafunc) -> None:
+    """Fail the collection of a test whose marker is wrong or that can spawn nothing."""
+    mark = metafunc.definition.get_closest_marker(NAME)
+    if mark is None:
+        return
+    where = f"In {metafunc.definition.nodeid}: @pytest.mark.{NAME}"
+    try:
+        parse(mark)
+    except ValueError as error:
+        problem: str | None = str(error)
+    else:
+        problem = None
+    if problem is not None:  # outside the except block: no "During handling of..." echo
+        pytest.fail(f"{where}: {problem}", pytrace=False)
+    if not any(name in metafunc.fixturenames for name in SPAWNING_FIXTURES):
+        pytest.fail(
+            f"{where}: the test uses neither the spawn nor the gevent_pool fixture, so the "
+            f"sequential run has nothing to run one after another. Spawn the work through "
+            f"one of them, or remove the marker (it may come from the class or module).",
+            pytrace=False,
+        )
+
+
+def parse_rounds_option(value: object) -> int | None:
+    """``--gevent-speedup-rounds``: None when not given, else a whole number >= MIN_ROUNDS."""
+    if value is None:
+        return None
+    try:
+        rounds = int(str(value))
+    except ValueError:
+        rounds = 0
+    if rounds < MIN_ROUNDS:
+        raise pytest.UsageError(
+            f"--gevent-speedup-rounds: expected a whole number of rounds >= {MIN_ROUNDS}, "
+            f"got {value!r} ({_WHY_MIN_ROUNDS})"
+        )
+    return rounds

@@ -1,0 +1,68 @@
+"""The ``concurrent_speedup`` marker's hooks: check at collection, run the body, report.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .. import results
+from ..options import group
+from . import marker, report, runs, turns
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group(parser).addoption(
+        "--gevent-speedup-rounds",
+        metavar="N",
+        default=None,
+        help="override the rounds of every concurrent_speedup test (e.g. more in a nightly job).",
+    )
+
+
+@pytest.fixture
+def gevent_mode() -> turns.Mode:
+    """The run a ``concurrent_speedup`` body is in: ``"sequential"`` or ``"concurrent"``.
+
+    ``"single"`` in unmarked tests. For the rare body that must behave
+    differently in the two runs. The value is the body's: a fixture that asks
+    for ``gevent_mode`` is set up once and sees ``"single"``.
+    """
+    return turns.current_mode()
+
+
+class SpeedupPlugin:
+    """Runs marked tests (sequential and concurrent, alternating) and files their results."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        config.stash[runs.rounds_key] = marker.parse_rounds_option(
+            config.getoption("gevent_speedup_rounds")
+        )
+        self.sink = results.sink(config)
+        self.sink.on_report(report.PROPERTY, self._file)
+        self.sink.add_terminal_section(
+            "gevent-lab: concurrent speedup",
+            lambda width: report.summary_rows(self.sink.entries(report.SECTION)),
+        )
+
+    def _file(self, test_report: pytest.TestReport, values: list[Any]) -> None:
+        for entry in report.file_result(test_report, values):
+            self.sink.add(report.SECTION, entry)
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        marker.check_collected(metafunc)
+
+    # tryfirst: a marked test's body is called by us, repeatedly; returning True
+    # keeps pytest's own pytest_pyfunc_call from calling it once more.
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        __tracebackhide__ = True
+        return runs.call_marked(pyfuncitem)
+
+
+def configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", marker.MARKER_LINE)
+    config.pluginmanager.register(SpeedupPlugin(config), "gevent_lab.speedup")
