@@ -17,15 +17,15 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import sys
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-import gevent
 import pytest
-from greenlet import getcurrent
 
-if TYPE_CHECKING:  # imported when first used: the plugin's import stays light
+if TYPE_CHECKING:  # imported when first used: a run that never spawns never imports gevent
+    import gevent
     import gevent.pool
 
 # Set on every tracked greenlet: its Spawned record.
@@ -34,11 +34,21 @@ _SPAWNED_ATTR = "_gevent_lab_spawned"
 
 @dataclass(eq=False)
 class Owner:
-    """A test or a wider-scoped fixture and the greenlets it answers for."""
+    """A test, a wider-scoped fixture, or the session outside any test, and its greenlets.
+
+    ``spawned`` holds the tracked greenlets it spawned (strongly: a leak is
+    killed by name); ``born`` weak references to the plain greenlets first seen
+    running while it was the owner (see monitor); ``errors`` what its greenlets
+    died of that nobody retrieved yet.
+    """
 
     what: str  # a test's node id, or a fixture's description
-    kind: str = "fixture"
+    kind: str = "fixture"  # "test", "fixture" or "session"
+    capture: bool = True  # False: @pytest.mark.gevent_allow_errors
     spawned: list[gevent.Greenlet] = field(default_factory=list)
+    born: list[weakref.ref[gevent.Greenlet]] = field(default_factory=list)
+    errors: list[Any] = field(default_factory=list)  # lost_errors.Captured
+    ended: bool = False  # its test or fixture is over: errors now are nobody's to raise
 
     @property
     def name(self) -> str:
@@ -105,11 +115,12 @@ class Tracker:
     def __init__(self) -> None:
         self.test: Owner | None = None
         self.fixtures: list[Owner] = []  # wider-scoped fixtures being set up, innermost last
-        self.session = Owner("the test session (outside any test)")
+        self.session = Owner("the test session (outside any test)", kind="session")
         self.policy: SpawnPolicy | None = None
 
     def owner(self) -> Owner:
-        owner = owner_of(getcurrent())
+        current = sys.modules.get("greenlet")
+        owner = owner_of(current.getcurrent()) if current is not None else None
         if owner is not None:
             return owner
         if self.fixtures:
@@ -124,6 +135,8 @@ class Tracker:
                 f"spawn: expected a callable to run in a greenlet, got {func!r} "
                 f"({type(func).__name__}); pass the function itself, e.g. spawn(work, 1)"
             )
+        import gevent
+
         owner = self.owner()
         frame = sys._getframe(depth)  # "file:line" is formatted only for a report
         policy = self.policy

@@ -1,25 +1,36 @@
 """What the plugin checks around each test: lost greenlet exceptions, leaks, timeouts, blocking.
 
-Each phase (setup, call, teardown) fails with the exceptions greenlets died of
-during it. The call phase runs under the gevent timeout and the hub-blocking
-watch when they are on; teardown ends with the leak checks, after every
-function-scoped fixture has been torn down. The per-test cost when nothing
-gevent happens is a few attribute swaps: the capture, the owner, a hub lookup.
+Each phase (setup, call, teardown) fails with the exceptions the test's
+greenlets died of during it. The call phase runs under the gevent timeout
+and the hub-blocking watch when they are on; teardown ends with the leak
+checks, after every function-scoped fixture has been torn down.
+
+Cost: this runs for every test of every run that has the plugin installed,
+most of which never touch gevent. Nothing here imports gevent: the monitor
+(greenlets.monitor) starts when gevent is first seen in ``sys.modules``, and
+until then a test costs a few attribute writes. The call hook is a plain one;
+the wrapper that times a call is registered only when some test needs it.
 
 PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Generator, Iterator
+import sys
+from collections.abc import Generator
+from functools import partial
+from typing import TYPE_CHECKING
 
 import pytest
 
+from .. import results
 from ..failures import raise_together
-from . import blocking, leaks, lost_errors, owners, settings, timeouts
-from .exceptions import LeakedGreenletError
+from . import settings
+from .owners import Owner, Tracker, tracker_key
+
+if TYPE_CHECKING:
+    from .monitor import Monitor
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -30,9 +41,42 @@ class GreenletsPlugin:
     """The greenlet checks of every test; one per pytest run."""
 
     def __init__(self, config: pytest.Config) -> None:
+        self.config = config
         settings.configure(config)
-        self.tracker = config.stash[owners.tracker_key] = owners.Tracker()
-        self.plain = leaks.PlainGreenlets()
+        self.tracker = config.stash[tracker_key] = Tracker()
+        self.monitor: Monitor | None = None
+        self._timed = False  # the call wrapper (timeout, block watch) is registered
+        self._watch_monitor()
+        results.sink(config).add_terminal_section(
+            "gevent-lab: greenlet errors no test could be blamed for", self._orphan_lines
+        )
+
+    def _orphan_lines(self, width: int) -> list[str]:
+        if self.monitor is None or not self.monitor.orphans:
+            return []
+        lines = []
+        for orphan in self.monitor.orphans:
+            item = orphan.captured
+            during = f"while {orphan.during} ran" if orphan.during else "outside any test"
+            whose = (
+                "spawned outside any test (at import or collection)"
+                if orphan.owner.kind == "session"
+                else f"of {orphan.owner.name}, which had ended"
+            )
+            lines.append(
+                f"{item.describe()} {whose} died with {type(item.error).__name__}: "
+                f"{item.error} ({during}; gevent printed its traceback)"
+            )
+        return lines
+
+    def _watch_monitor(self) -> Monitor | None:
+        """The monitor, started the first time gevent is seen in the process."""
+        if self.monitor is None and "gevent.hub" in sys.modules:
+            from .monitor import Monitor
+
+            self.monitor = Monitor(self.tracker)
+            self.monitor.start()
+        return self.monitor
 
     # --- collection: a bad marker is a collection error naming the test ---
 
@@ -45,52 +89,87 @@ class GreenletsPlugin:
                 settings.resolve(item)
         return result
 
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        if not self._timed and any(settings.for_item(item).timed for item in items):
+            from .timing import TimedCalls
+
+            self.config.pluginmanager.register(TimedCalls(), "gevent_lab.greenlets.timed")
+            self._timed = True
+
     # --- ownership: greenlets spawned while a wider fixture sets up are its own ---
 
     @pytest.hookimpl(wrapper=True)
     def pytest_fixture_setup(
         self, fixturedef: pytest.FixtureDef[object]
     ) -> Generator[None, object, object]:
-        with leaks.fixture_owner(self.tracker, self.plain, fixturedef):
+        if fixturedef.scope == "function":  # the common case: the test owns them
             return (yield)
+        owner = Owner(f"fixture {fixturedef.argname!r} ({fixturedef.scope} scope)")
+        # Registered before the fixture runs, so it runs after the fixture's own
+        # teardown code (finalizers run last-in, first-out).
+        fixturedef.addfinalizer(partial(self._fixture_ended, owner))
+        self.tracker.fixtures.append(owner)
+        try:
+            return (yield)
+        finally:
+            self.tracker.fixtures.remove(owner)
+            if self.monitor is not None:
+                self.monitor.fixture_done(owner)
+
+    def _fixture_ended(self, owner: Owner) -> None:
+        __tracebackhide__ = True
+        from . import leaks, lost_errors
+
+        owner.ended = True
+        errors: list[Exception] = []
+        leak = leaks.tracked_leak(owner)
+        if leak is not None:
+            errors.append(leak)
+        errors += lost_errors.as_failures(lost_errors.take_unretrieved(owner), owner.name)
+        raise_together(errors, f"greenlet problems at teardown of {owner.name}")
 
     # --- one test ---
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
-        # A test run by pytester inside another test nests: save and restore.
-        saved_owner = self.tracker.test
-        self.tracker.test = owners.Owner(item.nodeid, kind="test")
-        previous = lost_errors.install(capture=not settings.for_item(item).allow_errors)
-        self.plain.begin()
-        try:
-            return (yield)
-        finally:
-            lost_errors.uninstall(previous)
-            self.tracker.test = saved_owner
-
-    @pytest.hookimpl(trylast=True)  # after the fixtures are set up
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
         __tracebackhide__ = True
-        lost_errors.raise_unretrieved(item.nodeid, "setup")
+        # A test run by pytester inside another test nests: its tracker is another.
+        owner = Owner(item.nodeid, kind="test", capture=not settings.for_item(item).allow_errors)
+        self.tracker.test = owner
+        monitor = self._watch_monitor()
+        if monitor is not None:
+            monitor.begin_test(item.nodeid)
+            monitor.phase = "setup"
+        yield
+        self._raise_errors(item, "setup")
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        # trylast: after the test function ran (a failed test reports its
+        # greenlets' errors at teardown, naming the phase they happened in).
         __tracebackhide__ = True
-        with _watching_call(item) as seen:
-            result = yield
-        if seen is not None:
-            blocking.check(seen, item.nodeid)
-        lost_errors.raise_unretrieved(item.nodeid, "call")
-        return result
+        self._raise_errors(item, "call")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, object, object]:
         __tracebackhide__ = True
+        if self.monitor is not None:
+            self.monitor.phase = "teardown"
         try:
             return (yield)
         finally:  # even after a failed teardown: nothing may survive into the next test
             self._after_teardown(item)
+
+    def _raise_errors(self, item: pytest.Item, phase: str) -> None:
+        __tracebackhide__ = True
+        owner = self.tracker.test
+        if owner is not None and owner.errors:
+            from .lost_errors import raise_unretrieved
+
+            raise_unretrieved(owner, item.nodeid, phase)
+        if phase == "setup" and self._watch_monitor() is not None:
+            assert self.monitor is not None
+            self.monitor.phase = "call"
 
     def _after_teardown(self, item: pytest.Item) -> None:
         """Leak checks, then exceptions; all are reported when several happened.
@@ -99,36 +178,35 @@ class GreenletsPlugin:
         plain-leak warning is an exception too, and must not hide the others.
         """
         __tracebackhide__ = True
-        errors: list[Exception] = []
         owner = self.tracker.test
-        try:
-            if owner is not None:
-                leaks.check_owner(owner)
-        except LeakedGreenletError as error:
-            errors.append(error)
-        try:
-            self.plain.end(item.nodeid, lambda: _location(item))
-        except Exception as error:  # GreenletLeakWarning turned into an error by -W error
-            errors.append(error)
-        try:
-            lost_errors.raise_unretrieved(item.nodeid, "teardown")
-        except Exception as error:
-            errors.append(error)
+        if owner is None:
+            return
+        self.tracker.test = None
+        monitor = self._watch_monitor()
+        if monitor is None and not owner.spawned:
+            return  # gevent never seen: nothing to check
+        from . import leaks, lost_errors
+
+        errors: list[Exception] = []
+        leak = leaks.tracked_leak(owner)
+        if leak is not None:
+            errors.append(leak)
+        if monitor is not None:
+            try:
+                leaks.warn_plain_leaks(monitor, owner, lambda: _location(item))
+            except Exception as error:  # GreenletLeakWarning turned into an error by -W error
+                errors.append(error)
+            monitor.end_test()
+        owner.ended = True
+        errors += lost_errors.as_failures(lost_errors.take_unretrieved(owner), item.nodeid)
         raise_together(errors, f"greenlet problems at teardown of {item.nodeid}")
 
+    # --- the run's end ---
 
-@contextlib.contextmanager
-def _watching_call(item: pytest.Item) -> Iterator[blocking.BlockWatch | None]:
-    """The test function's call, under its gevent timeout and block watch when on."""
-    chosen = settings.for_item(item)
-    if not (chosen.gevent_timeout or chosen.gevent_block_threshold):
-        yield None  # the common case, kept cheap: it runs for every test
-        return
-    threshold = chosen.gevent_block_threshold
-    with contextlib.ExitStack() as stack:
-        seen = stack.enter_context(blocking.watch(threshold)) if threshold else None
-        stack.enter_context(timeouts.limit(chosen.gevent_timeout, item.nodeid))
-        yield seen
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        if self.monitor is not None:
+            self.monitor.stop()
 
 
 def _location(item: pytest.Item) -> tuple[str, int]:

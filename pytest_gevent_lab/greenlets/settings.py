@@ -72,6 +72,11 @@ class Settings(NamedTuple):
     gevent_block_threshold: float
     allow_errors: bool = False
 
+    @property
+    def timed(self) -> bool:
+        """The call runs under a gevent timeout or a hub-blocking watch."""
+        return bool(self.gevent_timeout or self.gevent_block_threshold)
+
 
 _defaults_key = pytest.StashKey[Settings]()
 _settings_key = pytest.StashKey[Settings]()

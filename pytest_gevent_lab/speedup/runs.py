@@ -101,7 +101,7 @@ def _run_pairs(
                 run = _call_once(item.obj, testargs, tracker, probes, mode, pair, timed, limit)
                 # A greenlet's error nobody retrieved fails this run like the body's own
                 # (checked after every run, not once after all of them).
-                lost_errors.raise_unretrieved(item.nodeid, "call")
+                lost_errors.raise_unretrieved(tracker.test, item.nodeid, "call")
                 runs.append(run)
             except (KeyboardInterrupt, SystemExit, pytest.skip.Exception, pytest.xfail.Exception):
                 raise

@@ -1,0 +1,333 @@
+"""The session's watch on gevent: the errors every hub reports, and whose each greenlet is.
+
+Installed once, when gevent is first seen in the process (not per test):
+
+- **Errors.** :meth:`gevent.hub.Hub.handle_error` is replaced *on the class*
+  (covering hubs created later, in any thread, without creating one now) by a
+  handler that files the error under the greenlet's owner (greenlets.owners)
+  and then hands it to gevent's own handler, so gevent prints it as usual
+  (code under test may assert on that output).
+- **Births.** A ``greenlet.settrace`` function notes each greenlet the first
+  time it runs, with its owner: the owner of the greenlet that spawned it
+  (gevent records that) if known, else the fixture being set up, else the
+  running test, else the session. That is what makes "whose greenlet is it"
+  work for plain ``gevent.spawn``: a greenlet is blamed on the test that
+  started it, never on a later one it happens to run in. References are weak:
+  the watch never keeps a finished greenlet (or its value) alive.
+- **Cost.** A Python trace function costs about 2,000 instructions per switch,
+  whatever it does. So once a test has switched more often than a heap walk
+  would cost (in proportion to the objects alive), the trace steps aside for
+  the rest of that test and the test's leftovers are found by one walk of
+  the heap at its end instead. Cheap tests stay cheap; switch-heavy tests pay
+  a bounded extra, never in proportion to their switches.
+- **Forks.** A forked child (``os.fork``, gevent's fork, gipc) gets gevent's
+  handler and no trace back: nothing in the child would ever report what the
+  parent's watch captured there.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import sys
+import threading
+import weakref
+from typing import Any
+
+import gevent
+import greenlet
+from gevent._hub_local import get_hub_if_exists
+from gevent.hub import Hub
+
+from .lost_errors import Captured
+from .owners import Owner, Tracker, owner_of, spawned_entry
+
+# A trace that has seen this many switches in one test asks whether a heap
+# walk would now be cheaper (see the module docstring).
+FIRST_SWITCH_LIMIT = 2_000
+# Allocated blocks per switch a walk costs as much as: ~80 instructions per
+# object walked against ~2,000 per traced switch, about 2 blocks per object.
+BLOCKS_PER_SWITCH = 50
+
+_lock = threading.Lock()  # hubs of other threads (wsgi_server) report here too
+_active: list[Monitor] = []  # a pytester run inside a test nests: innermost last
+_gevent_handle_error: Any = None  # what Hub.handle_error was before the first monitor
+
+
+def _handle_error(hub: Hub, context: Any, type_: Any, value: Any, tb: Any) -> None:
+    """Hub.handle_error while a monitor is active. Must never raise (gevent calls it)."""
+    monitor = _active[-1] if _active else None
+    if monitor is not None:
+        with contextlib.suppress(Exception):  # a broken check must not break the hub
+            monitor.file_error(hub, context, type_, value, tb)
+    _gevent_handle_error(hub, context, type_, value, tb)
+
+
+class Orphan:
+    """An error of a greenlet whose owner had ended (or that belongs to no test)."""
+
+    def __init__(self, captured: Captured, owner: Owner, during: str | None) -> None:
+        self.captured, self.owner, self.during = captured, owner, during
+
+
+class Monitor:
+    """One pytest run's watch (see the module docstring); :meth:`start` installs it."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+        self.phase = "collection"  # what is running: setup, call, teardown...
+        self.test: str | None = None  # the node id of the running test
+        # id(greenlet) -> (weak reference, owner), for every greenlet seen running
+        self.born: dict[int, tuple[weakref.ref[Any], Owner | None]] = {}
+        self.orphans: list[Orphan] = []
+        self.switches = 0
+        self.limit = FIRST_SWITCH_LIMIT
+        self.tracing = False  # the trace is looking (else a walk must at the test's end)
+        self.installed = False  # our trace is in the thread's chain of greenlet traces
+        self.previous_trace: Any = None
+        self.pid = os.getpid()
+        self.active_at_start = 0
+
+    # --- installing ---
+
+    def start(self) -> None:
+        global _gevent_handle_error
+        if not _active:
+            _gevent_handle_error = Hub.handle_error
+            Hub.handle_error = _handle_error
+        _active.append(self)
+        if get_hub_if_exists() is not None:
+            # Greenlets made before gevent-lab saw gevent belong to no test: once.
+            for obj in gc.get_objects():
+                if isinstance(obj, gevent.Greenlet):
+                    self._note(obj, self.tracker.session)
+        self.resume_trace()
+
+    def stop(self) -> None:
+        """Put back what :meth:`start` replaced (the last monitor restores gevent's handler)."""
+        if self in _active:
+            _active.remove(self)
+        if not _active and _gevent_handle_error is not None:
+            Hub.handle_error = _gevent_handle_error
+        self.tracing = False
+        self._uninstall()
+
+    def resume_trace(self) -> None:
+        """Trace again from now on (a new test; or after a test that needed a walk).
+
+        Our trace is installed again only when we took it out ourselves, or
+        when no trace is installed at all. A trace installed over ours (a
+        ``switch_trace`` a test left behind, another tool's) chains to ours
+        already: installing ours over it again would make a loop.
+        """
+        self.switches = 0
+        self.limit = FIRST_SWITCH_LIMIT
+        self.tracing = True
+        if not self.installed or greenlet.gettrace() is None:
+            self.previous_trace = greenlet.gettrace()
+            greenlet.settrace(self._trace)
+            self.installed = True
+
+    def _uninstall(self) -> None:
+        """Take our trace out, if it is the one installed (else it stays, not looking)."""
+        if greenlet.gettrace() == self._trace:
+            greenlet.settrace(self.previous_trace)
+            self.installed = False
+
+    # --- births ---
+
+    def _trace(self, event: str, args: tuple[Any, Any]) -> None:
+        if self.tracing:
+            target = args[1]
+            if id(target) not in self.born:
+                self._note(target, None)
+            self.switches += 1
+            if self.switches >= self.limit:
+                self._reconsider()
+        if self.previous_trace is not None:
+            self.previous_trace(event, args)
+
+    def _note(self, glet: Any, owner: Owner | None) -> None:
+        key = id(glet)
+        born = self.born
+        if owner is None and isinstance(glet, gevent.Greenlet):
+            owner = self._birth_owner(glet)
+
+        def forget(_ref: object, key: int = key) -> None:
+            born.pop(key, None)
+
+        try:
+            ref = weakref.ref(glet, forget)
+        except TypeError:  # not weakly referenceable: not a greenlet we can answer for
+            return
+        born[key] = (ref, owner)
+        if owner is not None:
+            owner.born.append(ref)
+
+    def _birth_owner(self, glet: gevent.Greenlet) -> Owner:
+        tracked = owner_of(glet)
+        if tracked is not None:
+            return tracked
+        spawner_ref = getattr(glet, "spawning_greenlet", None)  # kept by gevent (track tree)
+        spawner = spawner_ref() if spawner_ref is not None else None
+        if spawner is not None:
+            by_spawner = owner_of(spawner) or self.owner_of_born(spawner)
+            if by_spawner is not None:
+                return by_spawner
+        return self.tracker.owner()
+
+    def owner_of_born(self, glet: Any) -> Owner | None:
+        found = self.born.get(id(glet))
+        return found[1] if found is not None and found[0]() is glet else None
+
+    def _reconsider(self) -> None:
+        """The test switched a lot: keep tracing only while that is cheaper than a walk."""
+        limit = max(FIRST_SWITCH_LIMIT, sys.getallocatedblocks() // BLOCKS_PER_SWITCH)
+        if self.switches < limit:
+            self.limit = limit
+            return
+        self.tracing = False  # our trace may be chained under another: just stop looking
+        self._uninstall()
+
+    # --- one test ---
+
+    def begin_test(self, nodeid: str) -> None:
+        self.test = nodeid
+        self.resume_trace()
+        self.active_at_start = active_watchers()
+
+    def fixture_done(self, owner: Owner) -> None:
+        """A wider fixture finished its setup: what it started is its own, not the test's.
+
+        Greenlets it started that have not run yet (queued, or ``start_later``
+        on a timer) were never seen by the trace: note them as its own now (a
+        walk only when it left more watchers active), and its timers and
+        sockets no longer count as the test's.
+        """
+        now = active_watchers()
+        for glet in self._not_run_yet(walk=now > self.active_at_start):
+            if id(glet) not in self.born:
+                self._note(glet, owner)
+        self.active_at_start = now
+
+    def _not_run_yet(self, walk: bool) -> list[Any]:
+        hub = get_hub_if_exists()
+        if hub is None:
+            return []
+        found: list[Any] = [  # started, not run yet: their first switch is a loop callback
+            getattr(callback.callback, "__self__", None)
+            for callback in getattr(hub.loop, "_callbacks", ())
+        ]
+        if walk:
+            found += [obj for obj in gc.get_objects() if isinstance(obj, gevent.Greenlet)]
+        return [glet for glet in found if isinstance(glet, gevent.Greenlet)]
+
+    def end_test(self) -> None:
+        self.test = None
+        self.phase = "between tests"
+
+    # --- errors ---
+
+    def file_error(self, hub: Hub, context: Any, type_: Any, value: Any, tb: Any) -> None:
+        if context is None or os.getpid() != self.pid:
+            return  # the loop's own failure (gevent throws it to the main greenlet)
+        type_, value, tb = hub._normalize_exception(type_, value, tb)
+        # BaseException: a greenlet killed by an expired gevent.Timeout is an error too.
+        if not isinstance(value, BaseException) or issubclass(
+            type_, (*hub.NOT_ERROR, *hub.SYSTEM_ERROR)
+        ):
+            return
+        owner = owner_of(context) or self.owner_of_born(context) or self.tracker.owner()
+        captured = Captured(context, value, value.__traceback__, self.phase)
+        with _lock:
+            if owner.ended or owner.kind == "session":
+                self.orphans.append(Orphan(captured, owner, self.test))
+            elif owner.capture:
+                owner.errors.append(captured)
+
+    # --- leftovers ---
+
+    def plain_leftovers(self, owner: Owner) -> list[gevent.Greenlet]:
+        """Plain greenlets of ``owner`` still running or scheduled at its end.
+
+        Its births, the starts still queued in the loop, and, when the trace
+        stepped aside or the test left more watchers active than it found
+        (``spawn_later`` greenlets wait on a timer, unseen), a heap walk.
+        """
+        hub = get_hub_if_exists()
+        born, owner.born = owner.born, []
+        if hub is None:
+            return []
+        candidates: list[Any] = [ref() for ref in born]
+        walk = not self.tracing or active_watchers() > self.active_at_start
+        for glet in self._not_run_yet(walk):
+            if self._unowned_or(glet, owner):
+                candidates.append(glet)
+        return [
+            g
+            for g in dict.fromkeys(candidates)
+            if isinstance(g, gevent.Greenlet)
+            and g
+            and not g.dead
+            and g.parent is hub
+            and spawned_entry(g) is None
+            and not backs_a_thread(g)
+        ]
+
+    def _unowned_or(self, glet: Any, owner: Owner) -> bool:
+        found = self.born.get(id(glet))
+        if found is None or found[0]() is not glet:
+            return True  # never seen running: it started while nobody was looking
+        return found[1] is owner
+
+
+def backs_a_thread(glet: Any) -> bool:
+    """A patched ``threading.Thread`` (or ``_thread.start_new_thread``) runs in this greenlet.
+
+    Such a greenlet is a thread to its user: executor workers, a library's
+    background thread. It is never killed as a leak.
+    """
+    run = glet.__dict__.get("_run")
+    if isinstance(getattr(run, "__self__", None), threading.Thread):
+        return True
+    frame = getattr(glet, "spawning_stack", None)
+    thread_module = os.path.join("gevent", "thread.py")
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(thread_module):
+            return True
+        if not frame.f_code.co_filename.startswith(_GEVENT_DIR):
+            return False
+        frame = frame.f_back
+    return False
+
+
+_GEVENT_DIR = os.path.dirname(gevent.__file__)
+
+
+def active_watchers() -> int:
+    """The hub loop's count of active (referenced) watchers: timers, I/O, callbacks."""
+    hub = get_hub_if_exists()
+    try:
+        return int(getattr(hub.loop, "activecnt", 0)) if hub is not None else 0
+    except ValueError:  # a destroyed loop
+        return 0
+
+
+def _after_fork_in_child() -> None:
+    # The parent's watch cannot report anything from here: hand back gevent's
+    # handler and stop tracing, as if the plugin were not there.
+    if _gevent_handle_error is not None and _active:
+        Hub.handle_error = _gevent_handle_error
+        tracer = greenlet.gettrace()
+        for monitor in _active:
+            monitor.tracing = False
+            if tracer == monitor._trace:
+                greenlet.settrace(monitor.previous_trace)
+                tracer = monitor.previous_trace
+        _active.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
