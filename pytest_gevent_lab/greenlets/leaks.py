@@ -93,24 +93,51 @@ def check_owner(owner: Owner) -> None:
 def warn_plain_leaks(
     monitor: Monitor, owner: Owner, where: Callable[[], tuple[str, int]] | None = None
 ) -> None:
-    """Kill plain greenlets the test left running and warn about them.
+    """Kill plain greenlets the test left running, stop the timers it left, and warn.
 
     The warning points at ``where()`` (the test's file and line) when given;
     it is called only then, as finding a test's line costs more than the check.
     """
     __tracebackhide__ = True
-    leaked = monitor.plain_leftovers(owner)
-    if not leaked:
+    left = monitor.leftovers(owner)
+    if not (left.greenlets or left.timers):
         return
-    killed, refused = _kill_described(leaked)
-    names = "\n".join([*killed, *(f"{line} (refused to die)" for line in refused)])
+    lines = []
+    if left.greenlets:
+        killed, refused = _kill_described(left.greenlets)
+        lines.append(
+            "greenlet(s) started with plain gevent.spawn (or spawn_later) were still running "
+            f"or scheduled at teardown and were killed ({len(left.greenlets)}):"
+        )
+        lines += [*killed, *(f"{line} (refused to die)" for line in refused)]
+    timers = [timer for timer in left.timers if timer.active]  # a kill stops a sleep's timer
+    if timers:
+        lines.append(
+            f"timer(s) started during the test were still pending and were stopped "
+            f"({len(timers)}), so that they cannot fire in a later test:"
+        )
+        lines += [f"  {_describe_timer(timer)}" for timer in timers[:LISTED]]
+        if len(timers) > LISTED:
+            lines.append(f"  ... and {len(timers) - LISTED} more")
+        for timer in timers:
+            timer.stop()
+    if len(lines) == 0:
+        return
+    body = "\n".join(lines)
     warning = GreenletLeakWarning(
-        f"{owner.what}: greenlet(s) started with plain gevent.spawn (or spawn_later) were "
-        f"still running or scheduled at teardown and were killed ({len(leaked)}):\n{names}\n"
+        f"{owner.what}: {body}\n"
         "join them, kill them, or spawn them with the `spawn` fixture "
-        "(which names the spawning line)."
+        "(which names the spawning line); cancel timeouts (timeout.close()) before the end."
     )
     if where is None:
         warnings.warn(warning, stacklevel=1)
     else:
         warnings.warn_explicit(warning, GreenletLeakWarning, *where())
+
+
+def _describe_timer(timer: object) -> str:
+    callback = getattr(timer, "callback", None)
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, gevent.Timeout):
+        return f"{owner!r} (gevent.Timeout started and never cancelled)"
+    return f"timer calling {callback!r}"

@@ -32,6 +32,7 @@ class Captured:
     error: BaseException
     traceback: TracebackType | None  # as the greenlet died; a re-raise replaces it
     phase: str  # what was running when it died: setup, call, teardown, ...
+    test: str | None  # the test running then, if any
 
     @property
     def retrieved(self) -> bool:
@@ -48,12 +49,14 @@ def take_unretrieved(owner: Owner) -> list[Captured]:
     return [item for item in captured if not item.retrieved]
 
 
-def as_failures(captured: list[Captured], whose: str) -> list[Exception]:
+def as_failures(captured: list[Captured], owner: Owner) -> list[Exception]:
     errors: list[Exception] = []
+    belongs = "" if owner.kind == "test" else f" (it belongs to {owner.name})"
     for item in captured:
+        during = f"{item.phase} of {item.test}" if item.test else item.phase
         error = GreenletError(
             f"{item.describe()} died with {type(item.error).__name__}: {item.error} "
-            f"during {item.phase} of {whose}, and nothing retrieved it.\n"
+            f"during {during}{belongs}, and nothing retrieved it.\n"
             "Retrieve it with g.get() (inside pytest.raises when it is expected), "
             "or mark the test @pytest.mark.gevent_allow_errors."
         )
@@ -67,7 +70,7 @@ def raise_unretrieved(owner: Owner | None, whose: str, phase: str) -> None:
     __tracebackhide__ = True
     if owner is None or not owner.errors:
         return
-    errors = as_failures(take_unretrieved(owner), whose)
+    errors = as_failures(take_unretrieved(owner), owner)
     raise_together(
         errors,
         f"{len(errors)} greenlets died with exceptions nobody retrieved during {phase} of {whose}",

@@ -35,6 +35,7 @@ import os
 import sys
 import threading
 import weakref
+from dataclasses import dataclass, field
 from typing import Any
 
 import gevent
@@ -51,6 +52,8 @@ FIRST_SWITCH_LIMIT = 2_000
 # Allocated blocks per switch a walk costs as much as: ~80 instructions per
 # object walked against ~2,000 per traced switch, about 2 blocks per object.
 BLOCKS_PER_SWITCH = 50
+# At most this many tests pass between walks that keep finding nothing.
+MAX_WALKS_SKIPPED = 1023
 
 _lock = threading.Lock()  # hubs of other threads (wsgi_server) report here too
 _active: list[Monitor] = []  # a pytester run inside a test nests: innermost last
@@ -69,8 +72,35 @@ def _handle_error(hub: Hub, context: Any, type_: Any, value: Any, tb: Any) -> No
 class Orphan:
     """An error of a greenlet whose owner had ended (or that belongs to no test)."""
 
-    def __init__(self, captured: Captured, owner: Owner, during: str | None) -> None:
-        self.captured, self.owner, self.during = captured, owner, during
+    def __init__(self, captured: Captured, owner: Owner) -> None:
+        self.captured, self.owner = captured, owner
+
+
+@dataclass
+class _Heap:
+    greenlets: list[Any] = field(default_factory=list)
+    timers: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Leftovers:
+    """What a test left running in the loop: plain greenlets, and timers it started."""
+
+    greenlets: list[gevent.Greenlet] = field(default_factory=list)
+    timers: list[Any] = field(default_factory=list)
+
+
+def _timer_type(loop: Any) -> type:
+    probe = loop.timer(0)
+    probe.close()
+    return type(probe)
+
+
+def _active_in(watcher: Any, loop: Any) -> bool:
+    try:
+        return bool(watcher.active) and watcher.loop is loop
+    except Exception:  # a closed watcher, a destroyed loop
+        return False
 
 
 class Monitor:
@@ -90,6 +120,11 @@ class Monitor:
         self.previous_trace: Any = None
         self.pid = os.getpid()
         self.active_at_start = 0
+        self.known_timers: dict[int, Any] = {}  # id -> timer active at the last walk
+        # Walks triggered by more active watchers that found nothing to stop
+        # (a test that keeps a server listening) back off: 1, 2, 4 ... tests apart.
+        self.fruitless_walks = 0
+        self.walks_to_skip = 0
 
     # --- installing ---
 
@@ -197,7 +232,9 @@ class Monitor:
     def begin_test(self, nodeid: str) -> None:
         self.test = nodeid
         self.resume_trace()
-        self.active_at_start = active_watchers()
+        # What started since the last test (collection: a module that spawns at
+        # import) and has not run yet belongs to no test, not to this one.
+        self._claim_not_run_yet(self.tracker.session)
 
     def fixture_done(self, owner: Owner) -> None:
         """A wider fixture finished its setup: what it started is its own, not the test's.
@@ -207,6 +244,9 @@ class Monitor:
         walk only when it left more watchers active), and its timers and
         sockets no longer count as the test's.
         """
+        self._claim_not_run_yet(owner)
+
+    def _claim_not_run_yet(self, owner: Owner) -> None:
         now = active_watchers()
         for glet in self._not_run_yet(walk=now > self.active_at_start):
             if id(glet) not in self.born:
@@ -214,6 +254,7 @@ class Monitor:
         self.active_at_start = now
 
     def _not_run_yet(self, walk: bool) -> list[Any]:
+        """Greenlets the trace cannot have seen: queued starts, and (walking) all of them."""
         hub = get_hub_if_exists()
         if hub is None:
             return []
@@ -222,8 +263,28 @@ class Monitor:
             for callback in getattr(hub.loop, "_callbacks", ())
         ]
         if walk:
-            found += [obj for obj in gc.get_objects() if isinstance(obj, gevent.Greenlet)]
+            found += self._walk(hub).greenlets
         return [glet for glet in found if isinstance(glet, gevent.Greenlet)]
+
+    def _walk(self, hub: Hub) -> _Heap:
+        """One pass over the heap: its gevent greenlets, and the hub's timers new since the last.
+
+        Timers active at the previous walk are known (they belong to no test,
+        or to a wider fixture); the others were started since. Only active
+        timers are held, and those the loop holds anyway.
+        """
+        timer_type = _timer_type(hub.loop)
+        heap = _Heap()
+        known, active = self.known_timers, {}
+        for obj in gc.get_objects():
+            if isinstance(obj, gevent.Greenlet):
+                heap.greenlets.append(obj)
+            elif type(obj) is timer_type and _active_in(obj, hub.loop):
+                active[id(obj)] = obj
+                if known.get(id(obj)) is not obj:
+                    heap.timers.append(obj)
+        self.known_timers = active
+        return heap
 
     def end_test(self) -> None:
         self.test = None
@@ -241,32 +302,41 @@ class Monitor:
         ):
             return
         owner = owner_of(context) or self.owner_of_born(context) or self.tracker.owner()
-        captured = Captured(context, value, value.__traceback__, self.phase)
+        captured = Captured(context, value, value.__traceback__, self.phase, self.test)
         with _lock:
             if owner.ended or owner.kind == "session":
-                self.orphans.append(Orphan(captured, owner, self.test))
+                self.orphans.append(Orphan(captured, owner))
             elif owner.capture:
                 owner.errors.append(captured)
 
     # --- leftovers ---
 
-    def plain_leftovers(self, owner: Owner) -> list[gevent.Greenlet]:
-        """Plain greenlets of ``owner`` still running or scheduled at its end.
+    def leftovers(self, owner: Owner) -> Leftovers:
+        """What ``owner`` (a test) left in the loop at its end.
 
-        Its births, the starts still queued in the loop, and, when the trace
-        stepped aside or the test left more watchers active than it found
-        (``spawn_later`` greenlets wait on a timer, unseen), a heap walk.
+        Its plain greenlets still running: its births, the starts still queued
+        in the loop, and, when the trace stepped aside or the test left more
+        watchers active than it found (a ``spawn_later`` greenlet waits on a
+        timer, never seen running), one heap walk, which also finds the timers
+        it started and left running.
         """
         hub = get_hub_if_exists()
         born, owner.born = owner.born, []
+        left = Leftovers()
         if hub is None:
-            return []
+            return left
         candidates: list[Any] = [ref() for ref in born]
-        walk = not self.tracing or active_watchers() > self.active_at_start
-        for glet in self._not_run_yet(walk):
-            if self._unowned_or(glet, owner):
-                candidates.append(glet)
-        return [
+        candidates += [  # started, not run yet: their first switch is a loop callback
+            getattr(callback.callback, "__self__", None)
+            for callback in getattr(hub.loop, "_callbacks", ())
+        ]
+        by_watchers = self.tracing  # else the trace stepped aside: always walk
+        walked = self._should_walk()
+        if walked:
+            heap = self._walk(hub)
+            candidates += heap.greenlets
+            left.timers = [timer for timer in heap.timers if self._timer_of(timer, owner)]
+        left.greenlets = [
             g
             for g in dict.fromkeys(candidates)
             if isinstance(g, gevent.Greenlet)
@@ -274,8 +344,47 @@ class Monitor:
             and not g.dead
             and g.parent is hub
             and spawned_entry(g) is None
+            and self._unowned_or(g, owner)
             and not backs_a_thread(g)
         ]
+        if walked and by_watchers:
+            found = bool(left.greenlets or left.timers)
+            self.fruitless_walks = 0 if found else self.fruitless_walks + 1
+            self.walks_to_skip = min(2**self.fruitless_walks - 1, MAX_WALKS_SKIPPED)
+        return left
+
+    def _should_walk(self) -> bool:
+        if not self.tracing:
+            return True  # the trace stepped aside: the walk is what it cost instead
+        if active_watchers() <= self.active_at_start:
+            return False
+        if self.walks_to_skip:
+            self.walks_to_skip -= 1
+            return False
+        return True
+
+    def _timer_of(self, timer: Any, owner: Owner) -> bool:
+        """Whether ``timer`` is ``owner``'s: not one a greenlet of another owner waits on.
+
+        A sleeping greenlet's timer calls its waiter; a ``spawn_later``'s, the
+        greenlet; a ``gevent.Timeout``'s throws into the greenlet that started it.
+        """
+        callback = getattr(timer, "callback", None)
+        bound = getattr(callback, "__self__", None)
+        if isinstance(bound, gevent.Timeout):
+            args = getattr(timer, "args", ()) or ()
+            glet = args[0] if args else None
+        elif isinstance(bound, greenlet.greenlet):
+            glet = bound
+        else:
+            glet = getattr(bound, "greenlet", None)  # a gevent Waiter
+        if not isinstance(glet, gevent.Greenlet):
+            return True  # a raw timer, or one the test's own code waits on
+        return (
+            self._unowned_or(glet, owner)
+            and owner_of(glet) in (None, owner)
+            and not backs_a_thread(glet)
+        )
 
     def _unowned_or(self, glet: Any, owner: Owner) -> bool:
         found = self.born.get(id(glet))

@@ -36,16 +36,17 @@ _SPAWNED_ATTR = "_gevent_lab_spawned"
 class Owner:
     """A test, a wider-scoped fixture, or the session outside any test, and its greenlets.
 
-    ``spawned`` holds the tracked greenlets it spawned (strongly: a leak is
-    killed by name); ``born`` weak references to the plain greenlets first seen
-    running while it was the owner (see monitor); ``errors`` what its greenlets
-    died of that nobody retrieved yet.
+    ``spawned`` holds the tracked greenlets it spawned, ``born`` the plain
+    greenlets first seen running while it was the owner (see monitor), both
+    as weak references (checking for leaks must not keep a finished greenlet
+    or its value alive); ``errors`` what its greenlets died of that nobody
+    retrieved yet.
     """
 
     what: str  # a test's node id, or a fixture's description
     kind: str = "fixture"  # "test", "fixture" or "session"
     capture: bool = True  # False: @pytest.mark.gevent_allow_errors
-    spawned: list[gevent.Greenlet] = field(default_factory=list)
+    spawned: list[weakref.ref[gevent.Greenlet]] = field(default_factory=list)
     born: list[weakref.ref[gevent.Greenlet]] = field(default_factory=list)
     errors: list[Any] = field(default_factory=list)  # lost_errors.Captured
     ended: bool = False  # its test or fixture is over: errors now are nobody's to raise
@@ -55,9 +56,10 @@ class Owner:
         return f"test {self.what}" if self.kind == "test" else self.what
 
     def take_alive(self) -> list[gevent.Greenlet]:
-        """Forget this owner's greenlets; return those still running."""
+        """Forget this owner's tracked greenlets; return those still running."""
         spawned, self.spawned = self.spawned, []
-        return [greenlet for greenlet in spawned if greenlet and not greenlet.dead]
+        alive = [ref() for ref in spawned]
+        return [glet for glet in alive if glet is not None and glet and not glet.dead]
 
 
 class Spawned(NamedTuple):
@@ -98,7 +100,7 @@ def forget_dead(greenlets: list[gevent.Greenlet]) -> None:
         return
     for owner in {owner_of(greenlet) for greenlet in greenlets} - {None}:
         assert owner is not None
-        owner.spawned = [greenlet for greenlet in owner.spawned if id(greenlet) not in dead]
+        owner.spawned = [ref for ref in owner.spawned if id(ref()) not in dead]
 
 
 class SpawnPolicy(Protocol):
@@ -146,10 +148,9 @@ class Tracker:
             run = policy.wrap(func)
             greenlet = gevent.Greenlet(run, *args, **kwargs)
             policy.spawned(greenlet, run)
-        setattr(
-            greenlet, _SPAWNED_ATTR, Spawned(owner, func, frame.f_code.co_filename, frame.f_lineno)
-        )
-        owner.spawned.append(greenlet)
+        spawned = Spawned(owner, func, frame.f_code.co_filename, frame.f_lineno)
+        setattr(greenlet, _SPAWNED_ATTR, spawned)
+        owner.spawned.append(weakref.ref(greenlet))
         return greenlet
 
     def spawn(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> gevent.Greenlet:

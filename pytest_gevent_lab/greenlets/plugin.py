@@ -57,15 +57,15 @@ class GreenletsPlugin:
         lines = []
         for orphan in self.monitor.orphans:
             item = orphan.captured
-            during = f"while {orphan.during} ran" if orphan.during else "outside any test"
+            during = f"while {item.test} ran" if item.test else "outside any test"
             whose = (
-                "spawned outside any test (at import or collection)"
+                "it belongs to no test (spawned at import or collection)"
                 if orphan.owner.kind == "session"
-                else f"of {orphan.owner.name}, which had ended"
+                else f"it belongs to {orphan.owner.name}, which had ended"
             )
             lines.append(
-                f"{item.describe()} {whose} died with {type(item.error).__name__}: "
-                f"{item.error} ({during}; gevent printed its traceback)"
+                f"{item.describe()} died with {type(item.error).__name__}: {item.error} "
+                f"{during}; {whose}. gevent printed its traceback."
             )
         return lines
 
@@ -125,7 +125,7 @@ class GreenletsPlugin:
         leak = leaks.tracked_leak(owner)
         if leak is not None:
             errors.append(leak)
-        errors += lost_errors.as_failures(lost_errors.take_unretrieved(owner), owner.name)
+        errors += lost_errors.as_failures(lost_errors.take_unretrieved(owner), owner)
         raise_together(errors, f"greenlet problems at teardown of {owner.name}")
 
     # --- one test ---
@@ -198,7 +198,7 @@ class GreenletsPlugin:
                 errors.append(error)
             monitor.end_test()
         owner.ended = True
-        errors += lost_errors.as_failures(lost_errors.take_unretrieved(owner), item.nodeid)
+        errors += lost_errors.as_failures(lost_errors.take_unretrieved(owner), owner)
         raise_together(errors, f"greenlet problems at teardown of {item.nodeid}")
 
     # --- the run's end ---
