@@ -310,7 +310,8 @@ def test_a_module_fixture_greenlet_error_fails_the_fixture_not_the_test(run_in_p
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_also_innocent*",
-            "*GreenletError: dies_later() spawned at *died with ValueError: the fixture's greenlet during call of *::test_innocent "
+            "*GreenletError: dies_later() spawned at *died with ValueError: the fixture's "
+            "greenlet during call of *::test_innocent "
             "(it belongs to fixture 'background' (module scope))*",
         ]
     )
