@@ -19,9 +19,7 @@ from .claims.figures import record_figure
 from .greenlets import plugin as greenlets
 from .greenlets.fixtures import gevent_pool, spawn
 from .greenlets.servers import wsgi_server
-from .interleaving.log import interleaving
-from .interleaving.sequencer import sequencer
-from .interleaving.switch_trace import switch_trace
+from .interleaving.fixtures import interleaving, sequencer, switch_trace
 from .patching import mode as patching
 from .speedup import plugin as speedup
 from .speedup.plugin import gevent_mode

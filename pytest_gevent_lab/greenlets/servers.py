@@ -15,9 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import gevent
 import pytest
-from gevent.monkey import get_original
 
 STOP_TIMEOUT = 5.0  # seconds to wait for the server thread to start or stop
 
@@ -26,6 +24,8 @@ class _Served:
     """A server thread's handles, filled in by the thread once it listens."""
 
     def __init__(self) -> None:
+        from gevent.monkey import get_original
+
         lock_class = get_original("_thread", "allocate_lock")
         self.ready = lock_class()
         self.finished = lock_class()
@@ -37,6 +37,9 @@ class _Served:
 
 
 def _serve(app: Callable[..., Any], served: _Served) -> None:
+    import gevent
+    import gevent.event
+
     hub = None
     try:
         from gevent.pywsgi import WSGIServer  # lazy: imports ssl/socket machinery
@@ -67,6 +70,7 @@ def _start(app: Callable[..., Any]) -> _Served:
     if not callable(app):
         raise TypeError(f"wsgi_server: expected a WSGI application (a callable), got {app!r}")
     import gevent.event  # noqa: F401  (the thread needs it; import once here, not racing)
+    from gevent.monkey import get_original
 
     served = _Served()
     get_original("_thread", "start_new_thread")(_serve, (app, served))

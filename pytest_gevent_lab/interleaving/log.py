@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Literal, NamedTuple
 
-import pytest
 from gevent import monkey
 from greenlet import getcurrent
 
@@ -200,9 +199,3 @@ def _labels_argument(expected: Sequence[str]) -> list[str]:
     if isinstance(expected, str) or not all(isinstance(label, str) for label in expected):
         raise TypeError(f"assert_order() takes a list of str labels, got {expected!r}")
     return list(expected)
-
-
-@pytest.fixture
-def interleaving() -> Interleaving:
-    """An :class:`Interleaving` log for this test."""
-    return Interleaving()

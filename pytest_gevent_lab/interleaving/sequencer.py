@@ -17,7 +17,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from gevent.event import Event
 from gevent.exceptions import LoopExit
 from greenlet import getcurrent
@@ -116,9 +115,3 @@ def _position(position: object) -> int:
             f"sequence point {position!r} is not valid: use an int 0, 1, 2, ... (0 runs first)"
         )
     return value
-
-
-@pytest.fixture
-def sequencer() -> Sequencer:
-    """A :class:`Sequencer` for this test."""
-    return Sequencer()

@@ -15,12 +15,11 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
 import greenlet
-import pytest
 from gevent.hub import Hub
 
 from ..greenlets.naming import GreenletNames
@@ -146,19 +145,3 @@ class SwitchTrace:
             *timeline.timeline([(name, "runs") for name in actual], {first}, what="step"),
         ]
         raise AssertionError("\n".join(lines))
-
-
-@pytest.fixture
-def switch_trace() -> Iterator[Callable[..., SwitchTrace]]:
-    """``with switch_trace(include_hub=False) as trace:`` records greenlet switches."""
-    made: list[SwitchTrace] = []
-
-    def make(*, include_hub: bool = False) -> SwitchTrace:
-        trace = SwitchTrace(include_hub=include_hub)
-        made.append(trace)
-        return trace
-
-    yield make
-    # A trace entered without a ``with`` and never closed would outlive the test.
-    for trace in reversed(made):
-        trace.close()

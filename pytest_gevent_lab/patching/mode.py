@@ -178,7 +178,8 @@ class PatchingPlugin:
                 item.add_marker(skip)
 
     def pytest_sessionfinish(self) -> None:
-        xdist.send_report(self.config, self.report.header_lines())
+        if hasattr(self.config, "workeroutput"):
+            xdist.send_report(self.config, self.report.header_lines())
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any) -> None:

@@ -56,10 +56,7 @@ class PatchReport:
     warnings: list[str] = field(default_factory=list)
 
     def header_lines(self) -> list[str]:
-        import gevent
-        import greenlet
-
-        versions = f"gevent {gevent.__version__}, greenlet {greenlet.__version__}"
+        versions = f"gevent {_version('gevent')}, greenlet {_version('greenlet')}"
         if self.role == "controller" and self.by:
             return [
                 f"gevent-lab: {versions}; patching: off in this xdist controller (it runs "
@@ -86,6 +83,19 @@ class PatchReport:
 
     def _skip_line(self) -> list[str]:
         return ["gevent-lab: left unpatched: " + ", ".join(self.skipped)] if self.skipped else []
+
+
+def _version(name: str) -> str:
+    """The installed version, without importing the package (a run may never need gevent)."""
+    module = sys.modules.get(name)
+    if module is not None:
+        return str(getattr(module, "__version__", "?"))
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:  # pragma: no cover - gevent is a dependency
+        return "not installed"
 
 
 LAUNCHER = "python -m pytest_gevent_lab"
@@ -122,6 +132,8 @@ def split_names(value: str | Sequence[str]) -> list[str]:
 
 def check_skip_names(names: Iterable[str], what: str) -> list[str]:
     names = list(names)
+    if not names:
+        return names  # nothing to check: gevent need not be imported
     valid = valid_skip_names()
     unknown = [name for name in names if name not in valid]
     if unknown:

@@ -83,11 +83,11 @@ def _count(kwargs: Mapping[str, object], name: str, default: int, minimum: int) 
     return value
 
 
-def check_collected(metafunc: pytest.Metafunc) -> None:
-    """Fail the collection of a test whose marker is wrong or that can spawn nothing."""
+def check_collected(metafunc: pytest.Metafunc) -> bool:
+    """Whether the test is marked; a marker that is wrong or cannot work fails the collection."""
     mark = metafunc.definition.get_closest_marker(NAME)
     if mark is None:
-        return
+        return False
     where = f"In {metafunc.definition.nodeid}: @pytest.mark.{NAME}"
     try:
         parse(mark)
@@ -104,6 +104,7 @@ def check_collected(metafunc: pytest.Metafunc) -> None:
             f"one of them, or remove the marker (it may come from the class or module).",
             pytrace=False,
         )
+    return True
 
 
 def parse_rounds_option(value: object) -> int | None:

@@ -5,13 +5,16 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .. import results
 from ..options import group
-from . import marker, report, runs, turns
+from . import marker, report
+
+if TYPE_CHECKING:
+    from .turns import Mode
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -24,23 +27,24 @@ def add_options(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture
-def gevent_mode() -> turns.Mode:
+def gevent_mode() -> Mode:
     """The run a ``concurrent_speedup`` body is in: ``"sequential"`` or ``"concurrent"``.
 
     ``"single"`` in unmarked tests. For the rare body that must behave
     differently in the two runs. The value is the body's: a fixture that asks
     for ``gevent_mode`` is set up once and sees ``"single"``.
     """
-    return turns.current_mode()
+    from .turns import current_mode
+
+    return current_mode()
 
 
 class SpeedupPlugin:
     """Runs marked tests (sequential and concurrent, alternating) and files their results."""
 
     def __init__(self, config: pytest.Config) -> None:
-        config.stash[runs.rounds_key] = marker.parse_rounds_option(
-            config.getoption("gevent_speedup_rounds")
-        )
+        self.rounds = marker.parse_rounds_option(config.getoption("gevent_speedup_rounds"))
+        self.marked = False  # some collected test carries the marker
         self.sink = results.sink(config)
         self.sink.on_report(report.PROPERTY, self._file)
         self.sink.add_terminal_section(
@@ -53,14 +57,19 @@ class SpeedupPlugin:
             self.sink.add(report.SECTION, entry)
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        marker.check_collected(metafunc)
+        if marker.check_collected(metafunc):
+            self.marked = True
 
     # tryfirst: a marked test's body is called by us, repeatedly; returning True
     # keeps pytest's own pytest_pyfunc_call from calling it once more.
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
         __tracebackhide__ = True
-        return runs.call_marked(pyfuncitem)
+        if not self.marked:  # the common case: no marker in the whole run
+            return None
+        from . import runs
+
+        return runs.call_marked(pyfuncitem, self.rounds)
 
 
 def configure(config: pytest.Config) -> None:

@@ -45,17 +45,19 @@ WARMUP_MODES: tuple[RunModeName, RunModeName] = ("concurrent", "sequential")
 STUCK_FACTOR = 20
 STUCK_FLOOR = 5.0
 STUCK_UNKNOWN = 60.0  # no concurrent run yet (warmup=0): only the floor to go by
-rounds_key = pytest.StashKey[int | None]()  # --gevent-speedup-rounds, when given
 
 
-def call_marked(item: pytest.Function) -> bool | None:
-    """Run a marked test's body in all its runs and judge them; None for other tests."""
+def call_marked(item: pytest.Function, rounds_option: int | None = None) -> bool | None:
+    """Run a marked test's body in all its runs and judge them; None for other tests.
+
+    ``rounds_option``: ``--gevent-speedup-rounds``, when given.
+    """
     __tracebackhide__ = True
     mark = item.get_closest_marker(NAME)
     if mark is None or inspect.iscoroutinefunction(item.obj):
         return None  # async bodies: pytest's own call reports them
     spec = parse(mark)  # checked at collection, so this cannot fail here
-    rounds = item.config.stash.get(rounds_key, None) or spec.rounds
+    rounds = rounds_option or spec.rounds
     plan = RunPlan(
         min_speedup=spec.min_speedup,
         rounds=rounds,

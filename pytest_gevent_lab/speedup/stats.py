@@ -32,7 +32,6 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,6 +57,8 @@ class Spread:
 
     @classmethod
     def of(cls, times: Sequence[float]) -> Spread:
+        import statistics  # on first use: the plugin's start-up stays light
+
         return cls(statistics.median(times), min(times), max(times))
 
     def describe(self) -> str:
