@@ -18,7 +18,7 @@ import pytest
 
 from .. import results
 from ..options import group
-from . import process, xdist
+from . import native, process, xdist
 from .process import LAUNCHER, PatchReport
 
 MARKERS = (
@@ -81,6 +81,11 @@ def configure_early(early_config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
 
     role = xdist.role(namespace)
+    if role == "worker":
+        # Before any conftest runs: a conftest that patches at import (as many
+        # gevent projects' do) must not break execnet either (see native).
+        native.prepare()
+        native.give_natives()
     earlier = process.process_report()
     if earlier is not None:  # patched before this config: the launcher
         report = earlier
@@ -98,6 +103,7 @@ def configure_early(early_config: pytest.Config) -> None:
         report = PatchReport(enabled=False, by=_requested_by(cli), role=role, skipped=skip)
     else:
         report = process.patch_process(skip, by=_requested_by(cli), role=role)
+    native.give_natives()  # the launcher patched before pytest loaded the plugins
     for message in report.warnings:
         early_config.issue_config_time_warning(_monkey_patch_warning(message), stacklevel=2)
     early_config.stash[report_key] = report

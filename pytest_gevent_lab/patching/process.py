@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import xdist
+from . import native, xdist
 
 # The standard-library modules patch_all() replaces attributes of (less os,
 # sys, time, builtins and _thread, which the interpreter loads at start-up). A module
@@ -162,15 +162,14 @@ def patch_process(
 
     loaded = set(sys.modules if loaded is None else loaded)
     imported_before = sorted(name for name in PATCH_TARGETS if name in loaded)
-    finish_worker = xdist.prepare_native_threading() if role == "worker" else None
+    native.prepare()  # before patch_all: the copies must be unpatched
 
     from gevent import monkey
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         monkey.patch_all(**{name: False for name in skip})
-    if finish_worker is not None:
-        finish_worker()
+    native.give_natives()
 
     _process_report = PatchReport(
         enabled=True,

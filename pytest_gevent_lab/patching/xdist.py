@@ -1,26 +1,17 @@
-"""Patching under pytest-xdist: which process patches, and keeping execnet on real threads.
+"""Patching under pytest-xdist: which process patches, and the workers' reports.
 
 The controller runs no tests and talks to its workers through execnet's IO
-threads, so it stays unpatched. A worker patches fully (``thread=True``
-included), which breaks execnet unless it is handled: execnet's receiver is a
-native thread started before patching, while the objects xdist makes after
-patching (its ``TestQueue`` Event and RLock) would come from the patched
-``threading`` module. A native thread setting a gevent Event never wakes the
-main greenlet, and the worker dies in ``LoopExit`` (pytest-xdist issues 254
-and 1069). So before patching a worker, we load a private copy of ``threading``
-and ``queue`` bound to the real ``_thread``, and after patching we make
-execnet's thread execmodel build its primitives from that copy.
+threads, so it stays unpatched; every worker patches itself fully
+(``thread=True`` included). How execnet survives that is patching.native.
 
 PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import types
 from argparse import Namespace
-from collections.abc import Callable
 from typing import Any, Literal
 
 Role = Literal["serial", "controller", "worker"]
@@ -35,10 +26,13 @@ def role(known_args: Namespace) -> Role:
     """
     if _running_inside_xdist_worker():
         return "worker"
+    # As xdist decides (its _is_distribution_mode): workers are started only
+    # when there are gateways, from -n N (N > 0, or auto/logical without --pdb)
+    # or --tx; --dist alone runs the tests here.
     numprocesses = getattr(known_args, "numprocesses", None)
-    tx = getattr(known_args, "tx", None)
-    dist = getattr(known_args, "dist", "no")
-    if numprocesses or tx or (dist not in (None, "no")):
+    if numprocesses in ("auto", "logical"):
+        numprocesses = 0 if getattr(known_args, "usepdb", False) else 1
+    if numprocesses or getattr(known_args, "tx", None):
         return "controller"
     return "serial"
 
@@ -50,45 +44,6 @@ def _running_inside_xdist_worker() -> bool:
             return True
         frame = frame.f_back
     return False
-
-
-def _private_copy(name: str) -> types.ModuleType:
-    spec = importlib.util.find_spec(name)
-    assert spec is not None, name
-    assert spec.loader is not None, name
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def prepare_native_threading() -> Callable[[], None]:
-    """Call before patching; call what it returns after patching."""
-    import _thread
-
-    native_threading = _private_copy("threading")
-    native_queue = _private_copy("queue")
-    # queue.Queue finds its locks through the module global "threading".
-    native_queue.threading = native_threading  # type: ignore[attr-defined]
-    start_new_thread = _thread.start_new_thread
-    get_ident = _thread.get_ident
-    import time
-
-    real_sleep = time.sleep
-
-    def give_execnet_native_threads() -> None:
-        gateway_base = sys.modules.get("execnet.gateway_base")
-        if gateway_base is None:
-            return
-        model: Any = gateway_base.ThreadExecModel
-        model.queue = property(lambda self: native_queue)
-        model.Lock = lambda self: native_threading.RLock()
-        model.RLock = lambda self: native_threading.RLock()
-        model.Event = lambda self: native_threading.Event()
-        model.start = lambda self, func, args=(): start_new_thread(func, args)
-        model.get_ident = lambda self: get_ident()
-        model.sleep = lambda self, delay: real_sleep(delay)
-
-    return give_execnet_native_threads
 
 
 # The controller never sees its workers' report headers, so each worker sends

@@ -1,0 +1,105 @@
+"""The test runner's own threads stay real threads in a patched process.
+
+Patching makes every ``threading.Thread`` a greenlet. For the code under test
+that is the point; for the machinery that runs the tests it is a bug:
+
+- execnet (pytest-xdist's transport) hands work from its native receiver
+  thread to the worker's main thread through an Event and a lock that xdist
+  creates from execnet's thread model. Made from the patched ``threading``, a
+  native thread setting a gevent Event never wakes the main greenlet, and the
+  worker dies in ``LoopExit`` (pytest-xdist issues 254 and 1069) — also when
+  the patching is done by a project's conftest, not by this plugin.
+- pytest-timeout's ``thread`` method arms a ``threading.Timer``: as a greenlet
+  it can only fire when the test yields, which a hanging test never does.
+- pytest-rerunfailures (with xdist installed) serves its status database from
+  a thread blocked in ``accept()``: as a greenlet it keeps the hub alive (so
+  nothing ever ends in ``LoopExit``), or, with sockets left unpatched, blocks
+  the whole process before collection.
+
+So before anything is patched, a private copy of ``threading``, ``queue`` and
+``socket`` is loaded, bound to the real ``_thread`` and ``_socket``; once
+patched, those plugins are given the copies (``give_natives``). This module
+imports neither pytest nor gevent: the launcher uses it before both.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+from typing import Any
+
+
+def _private_copy(name: str) -> types.ModuleType:
+    spec = importlib.util.find_spec(name)
+    assert spec is not None, name
+    assert spec.loader is not None, name
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Natives:
+    """Unpatched copies of the modules the runner's threads need."""
+
+    def __init__(self) -> None:
+        import _thread
+        import time
+
+        self.threading = _private_copy("threading")
+        self.queue = _private_copy("queue")
+        # queue.Queue finds its locks through the module global "threading".
+        self.queue.threading = self.threading  # type: ignore[attr-defined]
+        self.socket = _private_copy("socket")
+        self.start_new_thread = _thread.start_new_thread
+        self.get_ident = _thread.get_ident
+        self.sleep = time.sleep
+
+
+_natives: Natives | None = None
+
+# plugin module -> its globals that must be the unpatched copies
+_PLUGIN_GLOBALS = {
+    "pytest_timeout": ("threading",),
+    "pytest_rerunfailures": ("threading", "socket"),
+}
+
+
+def prepare() -> Natives | None:
+    """Load the copies, before anything is patched; None if it is too late for that."""
+    global _natives
+    if _natives is None:
+        monkey = sys.modules.get("gevent.monkey")
+        if monkey is not None and monkey.is_anything_patched():
+            return None  # patched before us (gevent's own launcher): nothing to copy from
+        _natives = Natives()
+    return _natives
+
+
+def give_natives() -> None:
+    """Give execnet and the thread-starting plugins loaded so far their unpatched modules."""
+    natives = _natives
+    if natives is None:
+        return
+    gateway_base = sys.modules.get("execnet.gateway_base")
+    if gateway_base is not None:
+        _give_execnet(gateway_base, natives)
+    for name, globals_ in _PLUGIN_GLOBALS.items():
+        module = sys.modules.get(name)
+        if module is not None:
+            for attribute in globals_:
+                if hasattr(module, attribute):
+                    setattr(module, attribute, getattr(natives, attribute))
+
+
+def _give_execnet(gateway_base: Any, natives: Natives) -> None:
+    model: Any = gateway_base.ThreadExecModel
+    model.queue = property(lambda self: natives.queue)
+    model.Lock = lambda self: natives.threading.RLock()
+    model.RLock = lambda self: natives.threading.RLock()
+    model.Event = lambda self: natives.threading.Event()
+    model.start = lambda self, func, args=(): natives.start_new_thread(func, args)
+    model.get_ident = lambda self: natives.get_ident()
+    model.sleep = lambda self, delay: natives.sleep(delay)
