@@ -31,12 +31,25 @@ import sys
 import types
 from typing import Any
 
+PREFIX = "_gevent_lab_native_"  # the copies' names in sys.modules
+
 
 def _private_copy(name: str) -> types.ModuleType:
-    spec = importlib.util.find_spec(name)
-    assert spec is not None, name
-    assert spec.loader is not None, name
+    """A fresh copy of the standard module ``name``, registered under a private name.
+
+    Registered, because some modules look themselves up in ``sys.modules`` as
+    they load (``socket`` builds its enums that way); under a private name, so
+    that nothing else imports the copy by mistake.
+    """
+    found = importlib.util.find_spec(name)
+    if found is None or found.origin is None:  # pragma: no cover - standard modules
+        raise ImportError(f"cannot copy the standard module {name!r}")
+    alias = f"{PREFIX}{name}"
+    spec = importlib.util.spec_from_file_location(alias, found.origin)
+    if spec is None or spec.loader is None:  # pragma: no cover
+        raise ImportError(f"cannot load a copy of the standard module {name!r}")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[alias] = module
     spec.loader.exec_module(module)
     return module
 

@@ -202,8 +202,8 @@ def stale_references(saved: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
         top = holder_name.partition(".")[0]
         if module is None or top in sys.stdlib_module_names or top in _NOT_HOLDERS:
             continue
-        if top == __name__.partition(".")[0]:
-            continue
+        if top == __name__.partition(".")[0] or top.startswith(native.PREFIX):
+            continue  # ours, and our unpatched copies (held on purpose)
         for name, value in list(getattr(module, "__dict__", {}).items()):
             original = originals.get(id(value))
             if original is not None:
