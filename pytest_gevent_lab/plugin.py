@@ -21,6 +21,7 @@ from . import (
     speedup,
     speedup_marker,
     timeouts,
+    traces,
     xdist_workers,
 )
 from .claims import record_figure
@@ -56,6 +57,7 @@ MARKERS = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     options.add_options(parser)
+    traces.add_options(parser)
 
 
 # tryfirst: patching must happen before any conftest (and so any test module)
@@ -73,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     checks.configure(config)
     speedup.configure(config)
     report.check_target(config)
+    traces.configure(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
