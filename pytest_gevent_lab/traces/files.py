@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .model import Timeline
 
-_PLAIN = re.compile(r"[A-Za-z0-9._/:\[\]-]*")
+# a path, names and plain parameters: the readable name alone is unambiguous
+_PLAIN = re.compile(r"[A-Za-z0-9._/:-]*(\[[A-Za-z0-9._-]*\])?")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 MAX_STEM = 150  # file systems allow 255 bytes; leave room for the hash and the suffix
 

@@ -110,8 +110,12 @@ class Recorder:
         # (a test that failed half-way) must not survive into the next test either.
         greenlet.settrace(self._previous)
 
-    def __len__(self) -> int:
-        """Switches recorded (the hub's included)."""
+    @property
+    def switches(self) -> int:
+        """Switches recorded so far, the hub's included.
+
+        (Not ``__len__``: an empty recorder must not be false in ``if recorder:``.)
+        """
         return len(self._events)
 
     @property

@@ -53,6 +53,8 @@ def to_svg(timeline: Timeline) -> str:
     """The whole picture as an SVG document."""
     shown, hidden = choose_lanes(timeline.lanes, timeline.instants, MAX_LANES)
     longest = max((len(lane.name) for lane in shown), default=4)
+    if hidden:
+        longest = max(longest, len(_more(hidden)))
     label_width = min(max(text_width("x" * longest, LABEL_SIZE) + 12, 60), 230)
     x0, x1 = PAD + label_width + 6, WIDTH - PAD - 4
     scale = (x1 - x0) / timeline.duration if timeline.duration > 0 else 0.0
@@ -157,15 +159,18 @@ def _axis(
     parts = [element("line", x1=x0, y1=top + 16, x2=x1, y2=top + 16, stroke="#888")]
     for moment in ticks(timeline.duration):
         x = x_of(moment)
+        label = seconds(moment)
+        # the last label would stick out of the picture when centred on its tick
+        anchor = "end" if x + text_width(label, 10) / 2 > WIDTH - 2 else "middle"
         parts.append(element("line", x1=x, y1=lanes_top, x2=x, y2=lanes_bottom, stroke="#eceff1"))
         parts.append(element("line", x1=x, y1=top + 12, x2=x, y2=top + 16, stroke="#888"))
         parts.append(
             element(
                 "text",
-                seconds(moment),
+                label,
                 x=x,
                 y=top + 9,
-                text_anchor="middle",
+                text_anchor=anchor,
                 fill="#555",
                 font_size=10,
                 class_="tick",
@@ -284,7 +289,7 @@ def _hidden_row(hidden: list[Lane], top: float, label_width: float, x0: float) -
     return [
         element(
             "text",
-            f"+ {len(hidden)} more",
+            _more(hidden),
             x=PAD + label_width,
             y=top + LANE_HEIGHT / 2 + 4,
             text_anchor="end",
@@ -303,6 +308,10 @@ def _hidden_row(hidden: list[Lane], top: float, label_width: float, x0: float) -
             font_style="italic",
         ),
     ]
+
+
+def _more(hidden: list[Lane]) -> str:
+    return f"+ {len(hidden)} more"
 
 
 def _spans(
@@ -392,11 +401,11 @@ def _marks(
     return parts
 
 
-def symbol(kind: str, x: float, y: float, title: str = "") -> str:
-    """The mark of ``kind`` centred on ``(x, y)``, with a tooltip."""
+def symbol(kind: str, x: float, y: float, title: str = "", role: str = "mark") -> str:
+    """The mark of ``kind`` centred on ``(x, y)``, with a tooltip; ``role="legend"`` in the key."""
     fill = MARK_COLOURS[kind]
     tip = title or INSTANT_KINDS[kind]
-    attributes: dict[str, object] = {"class_": f"mark mark-{kind}"}
+    attributes: dict[str, object] = {"class_": f"{role} {role}-{kind}"}
     if kind == "start":
         points = f"{x:.1f},{y - 5:.1f} {x + 6:.1f},{y:.1f} {x:.1f},{y + 5:.1f}"
         return titled("polygon", tip, points=points, fill=fill, **attributes)
@@ -453,7 +462,7 @@ def _legend(timeline: Timeline, top: float) -> tuple[list[str], float]:
     parts: list[str] = []
     x, y = float(PAD), top + 10
     for key, label in items:
-        width = 18 + text_width(label, 10) + 14
+        width = 18 + text_width(label, 10) * 0.9 + 14  # a proportional font is narrower
         if x + width > WIDTH - PAD:
             x, y = float(PAD), y + 16
         if key == "run":
@@ -467,7 +476,7 @@ def _legend(timeline: Timeline, top: float) -> tuple[list[str], float]:
                 )
             )
         else:
-            parts.append(symbol(key, x + 6, y))
+            parts.append(symbol(key, x + 6, y, role="legend"))
         parts.append(element("text", label, x=x + 18, y=y + 4, font_size=10, fill="#333"))
         x += width
     return parts, y - top + 16
