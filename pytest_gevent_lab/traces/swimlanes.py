@@ -455,7 +455,10 @@ def symbol(kind: str, x: float, y: float, title: str = "", role: str = "mark") -
 
 def _legend(timeline: Timeline, top: float) -> tuple[list[str], float]:
     present = {mark.kind for mark in timeline.instants}
-    items: list[tuple[str, str]] = [("run", "runs"), ("hub", "hub (the loop) runs")]
+    items: list[tuple[str, str]] = [
+        ("run", "runs"),
+        ("hub", "hub: the event loop, running callbacks or waiting"),
+    ]
     items += [(kind, label) for kind, label in INSTANT_KINDS.items() if kind in present]
     if timeline.spans:
         items.append(("hub_block", SPAN_KINDS["hub_block"]))

@@ -45,20 +45,17 @@ def to_json(timeline: Timeline) -> str:
         events.append(_meta(pid, blocks_tid, "thread_name", {"name": "hub blocked"}))
         events.append(_meta(pid, blocks_tid, "thread_sort_index", {"sort_index": blocks_tid}))
 
+    lines: list[str] = []  # run slices, formatted directly: json.dumps per event is 10x slower
     for lane in timeline.lanes:
-        tid = tids[lane.name]
         category = "hub" if lane.is_hub else "run"
+        prefix = (
+            f'{{"ph":"X","pid":{pid},"tid":{tids[lane.name]},'
+            f'"name":{json.dumps(lane.name, ensure_ascii=False)},"cat":"{category}","ts":'
+        )
         for start, end in lane.slices:
-            events.append(
-                {
-                    "ph": "X",
-                    "pid": pid,
-                    "tid": tid,
-                    **_extent(start, end),
-                    "name": lane.name,
-                    "cat": category,
-                }
-            )
+            begin = round(start * 1e6, 3)
+            dur = max(0.0, round(round(end * 1e6, 3) - begin, 3))
+            lines.append(f'{prefix}{begin!r},"dur":{dur!r}}}')
     for phase in timeline.phases:
         events.append(
             {
@@ -117,11 +114,10 @@ def to_json(timeline: Timeline) -> str:
         }
     if timeline.schedules is not None:
         other["schedules"] = asdict(timeline.schedules)
-    lines = ",\n".join(
-        json.dumps(event, separators=(",", ":"), ensure_ascii=False) for event in events
-    )
+    lines[:0] = [json.dumps(event, separators=(",", ":"), ensure_ascii=False) for event in events]
+    body = ",\n".join(lines)
     tail = json.dumps(other, ensure_ascii=False)
-    return f'{{"displayTimeUnit":"ms","otherData":{tail},"traceEvents":[\n{lines}\n]}}\n'
+    return f'{{"displayTimeUnit":"ms","otherData":{tail},"traceEvents":[\n{body}\n]}}\n'
 
 
 def _meta(pid: int, tid: int, name: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +125,10 @@ def _meta(pid: int, tid: int, name: str, args: dict[str, Any]) -> dict[str, Any]
 
 
 def _extent(start: float, end: float) -> dict[str, float]:
-    """``ts`` and ``dur`` from rounded ends: a slice never pokes into the next one."""
+    """``ts`` and ``dur`` from rounded ends: a slice never pokes into the next one.
+
+    (The run slices' loop does the same inline.)
+    """
     begin = _us(start)
     return {"ts": begin, "dur": max(0.0, round(_us(end) - begin, 3))}
 

@@ -382,3 +382,30 @@ def test_a_traced_test_id_becomes_a_file_safe_name(run_traced: RunTraced) -> Non
     assert len(weird) == 2
     assert all(Path(n).stem.rsplit("-", 1)[1].isalnum() for n in weird)
     assert all("/" not in n and " " not in n for n in names)
+
+
+def test_switch_trace_inside_a_traced_test_works_and_the_recording_goes_on(
+    run_traced: RunTraced,
+) -> None:
+    run = run_traced(
+        """
+        import gevent
+        import pytest
+
+
+        def foo():
+            gevent.sleep(0)
+
+
+        @pytest.mark.gevent_trace
+        def test_both(switch_trace):
+            with switch_trace() as trace:
+                gevent.joinall([gevent.spawn(foo)])
+            trace.assert_sequence(["main", "foo", "main"])
+            gevent.joinall([gevent.spawn(foo)])  # after the block: still recorded
+        """
+    )
+    run.result.assert_outcomes(passed=1)
+    trace = run.trace("test_module.py__test_both")
+    names = {e["args"]["name"] for e in trace["traceEvents"] if e["name"] == "thread_name"}
+    assert {"foo", "foo#2"} <= names
