@@ -409,3 +409,36 @@ def test_switch_trace_inside_a_traced_test_works_and_the_recording_goes_on(
     trace = run.trace("test_module.py__test_both")
     names = {e["args"]["name"] for e in trace["traceEvents"] if e["name"] == "thread_name"}
     assert {"foo", "foo#2"} <= names
+
+
+def test_a_trace_that_cannot_be_written_is_reported_and_the_run_goes_on(
+    run_traced: RunTraced,
+) -> None:
+    run = run_traced(
+        """
+        import shutil
+        from pathlib import Path
+
+
+        def test_pulls_the_folder_away(request):
+            folder = Path(request.config.getoption("gevent_trace"))
+            shutil.rmtree(folder)
+            folder.write_text("a file now")  # the trace cannot go there any more
+            assert False
+
+
+        def test_next():
+            pass
+        """
+    )
+    run.result.assert_outcomes(failed=1, passed=1)
+    assert run.result.ret == pytest.ExitCode.TESTS_FAILED
+    run.result.stdout.fnmatch_lines(
+        [
+            "*- gevent-lab: traces -*",
+            "not written: test_module.py::test_pulls_the_folder_away: "
+            "traces/test_module.py__test_pulls_the_folder_away.svg: NotADirectoryError: *",
+        ]
+    )
+    assert "INTERNALERROR" not in run.result.stdout.str()
+    assert "traced into" not in run.result.stdout.str()
