@@ -4,9 +4,11 @@ every test marked ``@pytest.mark.gevent_trace``, ``DIR/<test>.json`` (Trace Even
 
 Modules: ``options`` (the flag, the ini value, the folder check), ``plugin``
 (the hooks, registered only when tracing is on), ``recorder`` (the per-test
-``greenlet.settrace`` recording and the API below), ``model`` (the data the
-files show), ``trace_event`` and ``swimlanes`` with its panels
-``speedup_chart`` and ``schedule_diff`` (pure writers), ``files`` (names).
+``greenlet.settrace`` recording and the API below), ``current`` (which
+recorder is on), ``model`` (the data the files show), the pure writers
+``trace_event`` and ``swimlanes`` (with ``marks`` and the panels
+``speedup_chart`` and ``schedule_diff``, on ``svg``'s helpers), ``files``
+(names, writing).
 
 For the other capabilities, the recording API (see ``recorder``)::
 
