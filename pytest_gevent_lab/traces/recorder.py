@@ -303,6 +303,8 @@ class Recorder:
                 segment += 1
                 offset = segments[segment][1]
             moment = max(reading + offset, since)  # a clock that went back draws no overlap
+            if origin not in self._seen:  # switched to while someone had unset our trace
+                self._note(origin)
             slices.setdefault(origin, []).append((since, moment))
             times.append(moment)
             if event == "throw":

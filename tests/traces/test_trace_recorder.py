@@ -181,6 +181,24 @@ def test_restores_no_trace_function_when_there_was_none() -> None:
     _in_own_thread(body)
 
 
+def test_a_greenlet_first_seen_leaving_still_gets_its_lane() -> None:
+    def body() -> None:
+        ours = greenlet.gettrace()
+
+        def sneaky() -> None:
+            greenlet.settrace(ours)  # back on, from inside a greenlet the trace never saw start
+
+        greenlet.settrace(None)  # a careless user: our trace function is gone for a while
+        glet = gevent.spawn(sneaky)
+        gevent.sleep(0)
+        glet.join()
+
+    timeline = record(body)  # a greenlet first seen as the origin of its last switch
+    (lane,) = [lane for lane in timeline.lanes if lane.name not in ("main", "hub")]
+    assert lane.name == "Greenlet"  # dead by then: its function is gone, only its type is left
+    assert len(lane.slices) == 1
+
+
 class FakeClock:
     """A clock only the test moves: slice lengths are exact."""
 
