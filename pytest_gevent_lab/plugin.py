@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from . import results
+from . import results, traces
 from .claims import plugin as claims
 from .claims.figures import record_figure
 from .greenlets import plugin as greenlets
@@ -42,6 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     greenlets.add_options(parser)
     speedup.add_options(parser)
     results.add_options(parser)
+    traces.add_options(parser)
 
 
 # tryfirst: patching must happen before any conftest (and so any test module)
@@ -59,3 +60,4 @@ def pytest_configure(config: pytest.Config) -> None:
     greenlets.configure(config)
     speedup.configure(config)
     claims.configure(config)
+    traces.configure(config)
