@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from textwrap import dedent
 
+# The plugin imports gevent only once a test uses it. pytester's in-process
+# runs drop every module first imported during the run, so a gevent imported
+# by one such run would be imported anew by the next, with a new Hub class the
+# first run's hub is no instance of. Imported here, it is kept.
+import gevent.hub  # noqa: F401
 import pytest
 
 pytest_plugins = ["pytester"]

@@ -56,10 +56,19 @@ class Owner:
         return f"test {self.what}" if self.kind == "test" else self.what
 
     def take_alive(self) -> list[gevent.Greenlet]:
-        """Forget this owner's tracked greenlets; return those still running."""
+        """Forget this owner's tracked greenlets; return those still running.
+
+        A greenlet whose hub was destroyed (``hub.destroy()``) can never run
+        again: it is not running, and it cannot be killed.
+        """
         spawned, self.spawned = self.spawned, []
         alive = [ref() for ref in spawned]
-        return [glet for glet in alive if glet is not None and glet and not glet.dead]
+        return [glet for glet in alive if glet is not None and can_run(glet)]
+
+
+def can_run(glet: Any) -> bool:
+    """Started, not dead, and its hub still has a loop to run it in."""
+    return bool(glet) and not glet.dead and getattr(glet.parent, "loop", None) is not None
 
 
 class Spawned(NamedTuple):
@@ -130,7 +139,11 @@ class Tracker:
         return self.test or self.session
 
     def make(self, func: Callable[..., Any], args: Any, kwargs: Any, depth: int) -> gevent.Greenlet:
-        """An unstarted tracked greenlet; ``depth`` frames up is the spawn call."""
+        """An unstarted tracked greenlet; the spawn call is ``depth`` frames up, or nearer.
+
+        Nearer: a pool's ``imap``/``imap_unordered`` spawn from a greenlet of
+        their own, whose stack is shallow; then the line is gevent's.
+        """
         __tracebackhide__ = True
         if not callable(func):
             raise TypeError(
@@ -140,7 +153,7 @@ class Tracker:
         import gevent
 
         owner = self.owner()
-        frame = sys._getframe(depth)  # "file:line" is formatted only for a report
+        frame = _frame_up(depth)  # "file:line" is formatted only for a report
         policy = self.policy
         if policy is None:
             greenlet = gevent.Greenlet(func, *args, **kwargs)
@@ -175,6 +188,15 @@ class Tracker:
             group.greenlet_class = factory
             return group
         return Pool(size, greenlet_class=factory)
+
+
+def _frame_up(depth: int) -> Any:
+    frame = sys._getframe(1)
+    for _ in range(depth):
+        if frame.f_back is None:
+            break
+        frame = frame.f_back
+    return frame
 
 
 class _TrackedFactory:

@@ -27,8 +27,17 @@ from . import timeline
 
 TraceFunction = Callable[[str, tuple[Any, Any]], Any]
 
-# Active trace callback -> its SwitchTrace, to recognise our own when nesting.
+# Trace callback -> its SwitchTrace (also after close: it may still be chained).
 _owners: weakref.WeakKeyDictionary[TraceFunction, SwitchTrace] = weakref.WeakKeyDictionary()
+
+
+def _first_recording(trace: TraceFunction | None) -> TraceFunction | None:
+    """``trace``, or the first trace it chains to that is not a closed switch_trace's."""
+    owner = _owners.get(trace) if trace is not None else None
+    while owner is not None and not owner._active:
+        trace = owner._previous
+        owner = _owners.get(trace) if trace is not None else None
+    return trace
 
 
 class SwitchTrace:
@@ -54,7 +63,7 @@ class SwitchTrace:
             raise RuntimeError("this switch_trace was already used; create a new one per block")
         current = greenlet.gettrace()
         other = _owners.get(current) if current is not None else None
-        if other is not None and other._owner is not greenlet.getcurrent():
+        if other is not None and other._active and other._owner is not greenlet.getcurrent():
             # Per-thread trace functions cannot follow two greenlets' blocks that end
             # in any order: the later exit would reinstall a finished trace.
             raise RuntimeError(
@@ -81,18 +90,26 @@ class SwitchTrace:
         self.close()
 
     def close(self) -> None:
-        """Stop recording and reinstall the previous trace function (idempotent)."""
-        if self._active:
-            self._active = False
-            greenlet.settrace(self._previous)
-            if self._callback is not None:
-                _owners.pop(self._callback, None)
+        """Stop recording and reinstall the previous trace function (idempotent).
+
+        Blocks closed out of order (the outer one first) each stop recording
+        at once; the trace function is taken out when the last one closes,
+        and never comes back (the old way reinstalled the closed outer one).
+        """
+        if not self._active:
+            return
+        self._active = False
+        if greenlet.gettrace() == self._callback:
+            greenlet.settrace(_first_recording(self._previous))
+        # else: a later trace chains to ours; ours stays in that chain, forwarding only.
 
     def _make_callback(self, previous: TraceFunction | None) -> TraceFunction:
         # A closure over locals: per switch, one call, one append and one dict lookup.
         append, names, name_of = self._targets.append, self._names, self._name_of
 
         def on_switch(event: str, args: tuple[Any, Any]) -> None:
+            if not self._active:
+                return
             target = args[1]
             append(target)
             if target not in names:
