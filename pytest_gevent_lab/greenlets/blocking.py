@@ -20,6 +20,7 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 import traceback
@@ -45,17 +46,23 @@ class BlockWatch:
     longest: float = 0.0  # seconds
     stack: str | None = None  # the code that blocked longest, when a sample caught it
     greenlet: str | None = None  # the greenlet that did, and where it was spawned
+    cpu: float = 0.0  # of ``longest``, the seconds this thread spent on a CPU
+    # ... and waiting for one, ready to run (another process had it; Linux only)
+    waited: float = 0.0
 
 
 class _Slices:
     """The trace function's state; the sampler thread only reads it."""
 
-    def __init__(self, result: BlockWatch, previous: Any) -> None:
+    def __init__(self, result: BlockWatch, previous: Any, schedstat: int | None) -> None:
         self.result = result
+        self.schedstat = schedstat
+        self.waited_started = 0.0
         self.previous = previous
         self.waiting: set[Any] = set()  # greenlets parked in the hub
         self.running: Any = None
         self.started = 0.0
+        self.cpu_started = 0.0
         self.slice = 0  # identifies the running slice to the sampler
         self.counts = False
         # (slice, elapsed, stack, greenlet); no stack when the greenlet runs C code only
@@ -66,9 +73,7 @@ class _Slices:
             origin, target = args
             if isinstance(origin, Hub):
                 self.waiting.discard(target)
-                self.running, self.started = target, time.perf_counter()
-                self.slice += 1
-                self.counts = bool(self.waiting)
+                self.begin(target, counts=bool(self.waiting))
             elif isinstance(target, Hub):
                 if origin is self.running:
                     self._end_slice(origin)
@@ -77,15 +82,35 @@ class _Slices:
         if self.previous is not None:
             self.previous(event, args)
 
+    def begin(self, glet: Any, counts: bool) -> None:
+        """A slice of ``glet`` starts; it blocks the hub if ``counts`` (others were waiting)."""
+        self.running, self.started = glet, time.perf_counter()
+        self.cpu_started = time.thread_time()
+        self.waited_started = self.waited()
+        self.slice += 1
+        self.counts = counts
+
     def _end_slice(self, origin: Any) -> None:
         elapsed = time.perf_counter() - self.started
+        cpu = time.thread_time() - self.cpu_started
+        waited = self.waited() - self.waited_started
         self.running = None
         others = self.waiting - {origin}
         if (self.counts or others) and elapsed > self.result.longest:
             self.result.longest = elapsed
+            self.result.cpu, self.result.waited = cpu, waited
             sampled = self.sampled if self.sampled and self.sampled[0] == self.slice else None
             self.result.stack = sampled[2] if sampled else None
             self.result.greenlet = sampled[3] if sampled else None
+
+    def waited(self) -> float:
+        """Seconds this thread has waited for a CPU while ready to run (schedstat)."""
+        if self.schedstat is None:
+            return 0.0
+        try:
+            return int(os.pread(self.schedstat, 128, 0).split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return 0.0
 
     def sample(self, frame: FrameType | None) -> None:
         """From the sampler thread: remember the stack of a slice that runs long."""
@@ -122,12 +147,19 @@ def watch(threshold: float = 0.0) -> Iterator[BlockWatch]:
         assert seen.longest >= 0.3 and "sleep" in seen.stack
     """
     result = BlockWatch(threshold)
-    slices = _Slices(result, greenlet.gettrace())
+    try:  # read per slice, so that a loaded machine does not hide a computation
+        schedstat: int | None = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    except OSError:
+        schedstat = None
+    slices = _Slices(result, greenlet.gettrace(), schedstat)
     stop: list[bool] = []
     period = min(max(threshold / 4, 0.005), 0.05) if threshold else 0.01
     start_thread = get_original("_thread", "start_new_thread")
     get_ident = get_original("_thread", "get_ident")
     start_thread(_sampler, (slices, get_ident(), period, stop))
+    # The code running now runs a slice too, until its first yield: a block
+    # there counts when the hub had something to do (a ticker parked on a timer).
+    slices.begin(greenlet.getcurrent(), counts=_hub_has_work())
     greenlet.settrace(slices.trace)
     try:
         yield result
@@ -135,6 +167,24 @@ def watch(threshold: float = 0.0) -> Iterator[BlockWatch]:
         greenlet.settrace(slices.previous)
         slices.waiting.clear()
         stop.append(True)
+        if schedstat is not None:
+            os.close(schedstat)
+
+
+def _hub_has_work() -> bool:
+    """Whether this thread's hub has timers, I/O or callbacks waiting (no hub: no)."""
+    from gevent._hub_local import get_hub_if_exists
+
+    hub = get_hub_if_exists()
+    loop = getattr(hub, "loop", None)
+    try:
+        return loop is not None and bool(loop.activecnt or getattr(loop, "_callbacks", ()))
+    except Exception:  # libuv keeps no activecnt; a destroyed loop
+        return loop is not None and bool(getattr(loop, "_callbacks", ()))
+
+
+# Share of a block spent on a CPU above which it was computing, not waiting.
+CPU_BOUND = 0.5
 
 
 def check(seen: BlockWatch, nodeid: str) -> None:
@@ -150,7 +200,17 @@ def check(seen: BlockWatch, nodeid: str) -> None:
         where = "(no stack sample caught the blocking code)\n"
     if seen.greenlet:
         where = f"Blocking greenlet: {seen.greenlet}\n{where}"
-    if patching.is_patched():
+    # Time waiting for a CPU (other processes had it) is neither computing nor blocking.
+    runnable = seen.longest - seen.waited
+    busy = min(1.0, seen.cpu / runnable) if runnable > 0 else 0.0
+    if busy >= CPU_BOUND:
+        advice = (
+            f"The greenlet was computing, not waiting (on a CPU {busy:.0%} of the block): "
+            "CPU-bound work never yields to the hub. Yield inside long loops "
+            "(gevent.sleep(0)), or run the work in a thread or process pool "
+            "(gevent.get_hub().threadpool.apply)"
+        )
+    elif patching.is_patched():
         advice = (
             "The run is monkey-patched, so the blocking call is in a C extension (e.g. a "
             "database driver) or in a module left unpatched (--gevent-patch-skip, or a name "

@@ -115,13 +115,13 @@ def describe(
     site = site or (entry.site if entry is not None else _spawning_site(glet))
     text = f"{_qualified_name(function)}()" if function is not None else ""
     if site:
-        text += f" spawned at {_short(site)}"
+        text += f" spawned at {short_path(site)}"
     elif defined:
-        text += f" (defined at {_short(defined)})"
+        text += f" (defined at {short_path(defined)})"
     return f"{text} ({_repr(glet)})" if text else _repr(glet)
 
 
-def _short(location: str) -> str:
+def short_path(location: str) -> str:
     """A path relative to the working directory when it is inside it, as pytest shows them."""
     if os.path.isabs(location):
         relative = os.path.relpath(location)

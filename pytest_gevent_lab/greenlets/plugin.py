@@ -93,7 +93,9 @@ class GreenletsPlugin:
         if not self._timed and any(settings.for_item(item).timed for item in items):
             from .timing import TimedCalls
 
-            self.config.pluginmanager.register(TimedCalls(), "gevent_lab.greenlets.timed")
+            self.config.pluginmanager.register(
+                TimedCalls(self.tracker), "gevent_lab.greenlets.timed"
+            )
             self._timed = True
 
     # --- ownership: greenlets spawned while a wider fixture sets up are its own ---

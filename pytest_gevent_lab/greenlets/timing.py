@@ -14,10 +14,14 @@ from collections.abc import Generator
 import pytest
 
 from . import settings
+from .owners import Tracker
 
 
 class TimedCalls:
     """Runs a test's call under its gevent timeout and hub-blocking watch."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -30,7 +34,9 @@ class TimedCalls:
         threshold = chosen.gevent_block_threshold
         with contextlib.ExitStack() as stack:
             seen = stack.enter_context(blocking.watch(threshold)) if threshold else None
-            stack.enter_context(timeouts.limit(chosen.gevent_timeout, item.nodeid))
+            stack.enter_context(
+                timeouts.limit(chosen.gevent_timeout, item.nodeid, self.tracker.test)
+            )
             result = yield
         if seen is not None:
             blocking.check(seen, item.nodeid)

@@ -23,14 +23,24 @@ def test_marker_timeout_fails_with_the_greenlet_tree(pytester: pytest.Pytester) 
         WAITS.replace("def test_waits", "@pytest.mark.gevent_timeout(0.05)\ndef test_waits")
     )
     result = pytester.runpytest("-p", "no:randomly")
-    result.assert_outcomes(failed=1, errors=1)  # the error: the waiting greenlet leaked
+    # One failure that says both (issue 10 item 14): the waiting greenlet is
+    # killed on expiry, not reported again as a leak at teardown.
+    result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "*GeventTimeout: gevent timeout after 0.05 s in *::test_waits*",
-            "*waits_forever*",  # the tree shows the greenlet and where it waits
-            "*gevent.sleep(100)*",
+            "*The test waits at:*",
+            "*test_marker_timeout_fails_with_the_greenlet_tree.py:8, in test_waits",
+            "*spawn(waits_forever).join()",
+            "*Its greenlets still running (1):",
+            "*waits_forever() spawned at *",
+            "*test_marker_timeout_fails_with_the_greenlet_tree.py:4, in waits_forever",
+            "*gevent.sleep(100)",
+            "*Its 1 greenlet(s) still running were killed.",
         ]
     )
+    message = result.stdout.str().split("GeventTimeout: gevent timeout")[1].split("====")[0]
+    assert "_pytest" not in message and "pluggy" not in message  # only the test's own code
 
 
 @pytest.mark.timeout(60)

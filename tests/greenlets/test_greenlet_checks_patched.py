@@ -43,8 +43,8 @@ def test_checks_in_a_patched_run(pytester: pytest.Pytester) -> None:
         )
     )
     result = pytester.runpytest_subprocess("-p", "no:randomly", "--gevent-patch")
-    # errors: the leak, and the greenlet the timed-out test was still waiting on
-    result.assert_outcomes(passed=2, failed=3, errors=2)
+    # error: the leak (the greenlet the timed-out test waited on is killed on expiry)
+    result.assert_outcomes(passed=2, failed=3, errors=1)
     result.stdout.fnmatch_lines_random(
         [
             "*patching: on*",
