@@ -20,7 +20,9 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypedDict
@@ -29,8 +31,10 @@ import pytest
 
 FIGURE_PROPERTY = "gevent_lab.figure"
 
-# A filer gets the report and the values its key had in the report's user_properties.
-Filer = Callable[[pytest.TestReport, list[Any]], None]
+# A filer gets the report, the values its key had in the report's user_properties,
+# and whether the test is over: None before its teardown report; at teardown True,
+# or False when this attempt is one pytest-rerunfailures runs again (discard it).
+Filer = Callable[[pytest.TestReport, list[Any], "bool | None"], None]
 
 
 class Figure(TypedDict):
@@ -62,6 +66,16 @@ def add_figure(item: pytest.Item, figure: Figure) -> None:
     attach(item, FIGURE_PROPERTY, figure)
 
 
+def check_text(what: str, value: str) -> None:
+    """A string the JSON report can hold: a lone surrogate cannot be written as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(
+            f"{what} is not valid text ({error.reason} at position {error.start}): {value!r}"
+        ) from None
+
+
 def figures_of(report: pytest.TestReport) -> list[Figure]:
     figures: list[Figure] = [
         value  # type: ignore[misc]  # only add_figure writes this key
@@ -88,9 +102,18 @@ class Results:
         self._terminal: list[_TerminalSection] = []
         # Under xdist a worker's reports are filed by the controller, not here.
         self._files_reports = not hasattr(config, "workerinput")
+        self._rerun: set[str] = set()  # node ids whose running attempt will be rerun
+        self._per_attempt = {FIGURE_PROPERTY}
 
-    def on_report(self, key: str, filer: Filer) -> None:
+    def on_report(self, key: str, filer: Filer, *, per_attempt: bool = False) -> None:
+        """File ``key``'s values; ``per_attempt``: a new attempt of the test drops the old."""
         self._filers[key] = filer
+        if per_attempt:
+            self._per_attempt.add(key)
+
+    def forget_per_attempt(self, *keys: str) -> None:
+        """These properties, too, belong to one attempt (junitxml's flat figures)."""
+        self._per_attempt.update(keys)
 
     def add(self, section: str, entry: object) -> None:
         self.sections.setdefault(section, []).append(entry)
@@ -110,14 +133,30 @@ class Results:
 
     # --- hooks ---
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        # A test pytest-rerunfailures runs again keeps its item, and so the
+        # figures and results of the failed attempt: they are not this one's.
+        if item.user_properties:
+            item.user_properties[:] = [
+                (key, value) for key, value in item.user_properties if key not in self._per_attempt
+            ]
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Runs for every phase of every test: most carry no properties at all.
         if not report.user_properties or not self._files_reports:
             return
+        nodeid = report.nodeid
+        if str(report.outcome) == "rerun":  # pytest-rerunfailures: this attempt runs again
+            self._rerun.add(nodeid)
+        ended: bool | None = None
+        if report.when == "teardown":
+            ended = nodeid not in self._rerun
+            self._rerun.discard(nodeid)
         for key, filer in self._filers.items():
             values = [value for name, value in report.user_properties if name == key]
             if values:
-                filer(report, values)
+                filer(report, values, ended)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         width = terminalreporter._tw.fullwidth
@@ -128,38 +167,75 @@ class Results:
                 for line in lines:
                     terminalreporter.write_line(line)
 
-    def pytest_sessionfinish(self) -> None:
-        self.write()
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        problem = self.write()
+        if problem is None:
+            return
+        # After the run: said on a line of its own, and the run does not pass.
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"ERROR: gevent-lab could not write --gevent-report={self.target}: {problem}"
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(message, red=True)
+        else:
+            sys.stderr.write(message + "\n")
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
-    def write(self) -> Path | None:
-        """Write the JSON report if ``--gevent-report`` asked for one (not from xdist workers)."""
+    def write(self) -> str | None:
+        """Write the JSON report if ``--gevent-report`` asked for one; what went wrong, if so.
+
+        Written to a temporary file that then replaces the target: a failure
+        never leaves a truncated report (or truncates an existing one).
+        """
         if not self.target or not self._files_reports:
             return None
         path = Path(self.target)
-        document: dict[str, Any] = {name: value() for name, value in self._parts.items()}
-        document.update(self.sections)
         try:
+            document: dict[str, Any] = {name: value() for name, value in self._parts.items()}
+            document.update(self.sections)
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            data = text.encode("utf-8")
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        except OSError as error:
-            # After the run: say so instead of a traceback that hides the summary.
-            sys.stderr.write(
-                f"ERROR: gevent-lab could not write --gevent-report={self.target}: {error}\n"
-            )
-            return None
-        return path
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+            try:
+                with os.fdopen(handle, "wb") as file:
+                    file.write(data)
+                os.replace(temporary, path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except (OSError, ValueError, TypeError) as error:  # UnicodeError is a ValueError
+            return str(error)
+        return None
 
 
 results_key = pytest.StashKey[Results]()
 
 
-def configure(config: pytest.Config) -> Results:
-    """Make the run's sink; a report path that cannot be written is a usage error now."""
-    target = config.getoption("gevent_report")
-    if target and Path(target).is_dir():
+def _check_target(target: str) -> None:
+    """A report path that cannot be written is a usage error now, not a surprise after the run."""
+    path = Path(target)
+    if path.is_dir():
         raise pytest.UsageError(
             f"--gevent-report={target}: is a folder; give a file path, e.g. {target}/report.json"
         )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as error:
+        raise pytest.UsageError(
+            f"--gevent-report={target}: cannot write there ({error.strerror or error}); "
+            "give a path in a folder you can write to"
+        ) from None
+
+
+def configure(config: pytest.Config) -> Results:
+    """Make the run's sink; a report path that cannot be written is a usage error now."""
+    target = config.getoption("gevent_report")
+    if target and not hasattr(config, "workerinput"):
+        _check_target(target)
     results = config.stash[results_key] = Results(config)
     config.pluginmanager.register(results, "gevent_lab.results")
     return results

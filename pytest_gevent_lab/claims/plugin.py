@@ -59,6 +59,8 @@ class _Outcome:
         return "passed" if self.passed else "not run"
 
     def add(self, report: pytest.TestReport) -> None:
+        if str(report.outcome) == "rerun":
+            return  # this attempt is discarded at its teardown
         if report.failed:
             self.failed = self.failed or ("failed" if report.when == "call" else "error")
         elif report.skipped:
@@ -84,13 +86,19 @@ class ClaimsPlugin:
         collect_report = yield
         return attach_claims(collect_report)
 
-    def _file(self, report: pytest.TestReport, claims: list[Claim]) -> None:
-        """Fold one phase's report into its test's outcome; file the claims after teardown."""
+    def _file(self, report: pytest.TestReport, claims: list[Claim], ended: bool | None) -> None:
+        """Fold one phase's report into its test's outcome; file the claims after teardown.
+
+        An attempt pytest-rerunfailures runs again is forgotten: only the
+        final attempt's outcome is the test's (a rerun is not a pass).
+        """
         outcome = self.outcomes.setdefault(report.nodeid, _Outcome())
         outcome.add(report)
-        if report.when != "teardown":
+        if ended is None:
             return
         del self.outcomes[report.nodeid]
+        if not ended:
+            return
         word = outcome.word()
         figures = results.figures_of(report)
         for claim in claims:

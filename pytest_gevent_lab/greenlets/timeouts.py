@@ -49,6 +49,7 @@ def limit(seconds: float, nodeid: str, owner: Owner | None = None) -> Iterator[N
         return
     waiter = getcurrent()
     loop = gevent.get_hub().loop
+    loop.update_now()  # libev caches now() at each iteration: it may be long stale
     started = loop.now()
     timer = loop.timer(seconds, REPEAT_EVERY)
     expired: list[str] = []  # the message, built once: the waiting as it was on expiry

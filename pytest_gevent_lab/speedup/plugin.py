@@ -46,15 +46,19 @@ class SpeedupPlugin:
         self.rounds = marker.parse_rounds_option(config.getoption("gevent_speedup_rounds"))
         self.marked = False  # some collected test carries the marker
         self.sink = results.sink(config)
-        self.sink.on_report(report.PROPERTY, self._file)
+        self.sink.on_report(report.PROPERTY, self._file, per_attempt=True)
+        self.sink.forget_per_attempt(*report.FLAT_PROPERTIES)
         self.sink.add_terminal_section(
             "gevent-lab: concurrent speedup",
             lambda width: report.summary_rows(self.sink.entries(report.SECTION)),
         )
 
-    def _file(self, test_report: pytest.TestReport, values: list[Any]) -> None:
-        for entry in report.file_result(test_report, values):
-            self.sink.add(report.SECTION, entry)
+    def _file(self, test_report: pytest.TestReport, values: list[Any], ended: bool | None) -> None:
+        # At the teardown of the final attempt: one entry per test, also when
+        # pytest-rerunfailures ran it several times.
+        if ended:
+            for entry in report.file_result(values):
+                self.sink.add(report.SECTION, entry)
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         if marker.check_collected(metafunc):

@@ -22,7 +22,7 @@ from .stats import MARGIN, Verdict, format_seconds, min_rounds
 
 PROPERTY = "gevent_lab_speedup"
 # junitxml property name -> entry key: the figures a CI page shows at a glance.
-_FLAT_PROPERTIES = {
+FLAT_PROPERTIES = {
     "speedup_verdict": "verdict",
     "speedup": "speedup",
     "speedup_required": "required_speedup",
@@ -130,7 +130,7 @@ def entry(
 
 def record(item: pytest.Item, result: SpeedupEntry) -> None:
     """Attach the result to the test report (junitxml properties; xdist carries them)."""
-    for name, key in _FLAT_PROPERTIES.items():
+    for name, key in FLAT_PROPERTIES.items():
         value = result.get(key)
         if value is not None:
             results.attach(item, name, value)
@@ -233,10 +233,8 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
     return "\nhint: ".join(hints) or None
 
 
-def file_result(report: pytest.TestReport, values: list[Any]) -> list[SpeedupEntry]:
-    """The entries of one report, in the reporting process (every phase carries them)."""
-    if report.when != "call":
-        return []
+def file_result(values: list[Any]) -> list[SpeedupEntry]:
+    """The entries a test's report carries, in the reporting process."""
     return [json.loads(str(value)) for value in values]
 
 

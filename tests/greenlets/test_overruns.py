@@ -27,9 +27,17 @@ def test_a_gevent_timeout_fails_a_body_that_overran_without_yielding(run_in_proc
         @pytest.mark.gevent_timeout(30)
         def test_within_its_limit():
             gevent.sleep(0.01)
+
+        def test_the_loop_then_rests_a_while():
+            gevent.sleep(0)
+            get_original("time", "sleep")(0.3)  # libev's cached now() goes stale
+
+        @pytest.mark.gevent_timeout(0.2)
+        def test_a_quick_test_after_the_rest():
+            pass
         """
     )
-    result.assert_outcomes(passed=1, failed=2)
+    result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines(
         [
             "*GeventTimeout: gevent timeout after 0.2 s in *::test_blocks_then_yields: the test "

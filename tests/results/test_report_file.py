@@ -15,15 +15,6 @@ def test_a_folder_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["ERROR: --gevent-report=reports: is a folder; give a file path*"])
 
 
-def test_an_unwritable_path_is_reported_without_a_traceback(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".txt", blocker="a file, not a folder")
-    pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
-    result = pytester.runpytest_subprocess("--gevent-report=blocker.txt/report.json")
-    result.assert_outcomes(passed=1)
-    result.stderr.fnmatch_lines(["ERROR: gevent-lab could not write --gevent-report=*"])
-    assert "Traceback" not in result.stderr.str()
-
-
 def test_the_report_holds_each_xdist_workers_patching(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_ok():\n    pass\n")
     result = pytester.runpytest_subprocess("-n", "2", "--gevent-patch", "--gevent-report=r.json")
