@@ -66,5 +66,7 @@ def test_child_error_visible_with_the_plugin(
 ) -> None:
     pytester.makepyfile(dedent(CHILD_ERROR.format(fork=FORKS[fork])))
     result = run_project(*mode)
-    result.stdout.no_fnmatch_line("*the child did not exit*")  # another failure than the bug's
+    result.stdout.no_fnmatch_line(
+        "*TimeoutError: the child did not exit*"
+    )  # another failure than the bug's
     result.assert_outcomes(passed=1)
