@@ -385,7 +385,9 @@ def describe(project: Project, runs: list[Run]) -> dict[str, Any]:
         print(f"  {run.mode:<16} {line}{', ' + extra if extra else ''}; {status}, "
               f"{run.seconds:.0f} s; log: {run.log}")  # fmt: skip
         differences = []
-        if plain is not None and plain is not run:
+        if plain is not None and plain is not run and not run.outcomes:
+            print(f"      no test ran (the plain run ran {len(plain.outcomes)}); its log ends:")
+        elif plain is not None and plain is not run:
             for node in sorted(set(plain.outcomes) | set(run.outcomes)):
                 before = plain.outcomes.get(node, "not run")
                 after = run.outcomes.get(node, "not run")
