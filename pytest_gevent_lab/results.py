@@ -66,14 +66,14 @@ def add_figure(item: pytest.Item, figure: Figure) -> None:
     attach(item, FIGURE_PROPERTY, figure)
 
 
-def check_text(what: str, value: str) -> None:
-    """A string the JSON report can hold: a lone surrogate cannot be written as UTF-8."""
+def printable(text: str) -> str:
+    """``text`` as a terminal can show it: a lone surrogate (from bytes decoded with
+    ``surrogateescape``, e.g. a file name) becomes an escape instead of an encoding error."""
     try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise ValueError(
-            f"{what} is not valid text ({error.reason} at position {error.start}): {value!r}"
-        ) from None
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def figures_of(report: pytest.TestReport) -> list[Figure]:
@@ -165,7 +165,7 @@ class Results:
             if lines:
                 terminalreporter.write_sep(section.sep, section.title)
                 for line in lines:
-                    terminalreporter.write_line(line)
+                    terminalreporter.write_line(printable(line))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         problem = self.write()
@@ -194,8 +194,10 @@ class Results:
         try:
             document: dict[str, Any] = {name: value() for name, value in self._parts.items()}
             document.update(self.sections)
-            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-            data = text.encode("utf-8")
+            try:
+                data = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+            except UnicodeEncodeError:  # a lone surrogate: JSON escapes (\\udcff) can hold it
+                data = (json.dumps(document, indent=2) + "\n").encode()
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
             try:

@@ -33,32 +33,50 @@ def test_a_read_only_folder_is_a_usage_error(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 
-def test_a_report_that_fails_to_write_keeps_the_old_one_and_fails_the_run(
-    pytester: pytest.Pytester,
-) -> None:
-    # issue 10 item 10: a figure with a lone surrogate truncated the report to
-    # 0 bytes and ended the run with a traceback. Now record_figure refuses it,
-    # and a report that still cannot be written is said so on a line of its own.
+def test_a_figure_with_a_lone_surrogate_is_written_and_shown(pytester: pytest.Pytester) -> None:
+    # issue 10 item 10: it gave a traceback at sessionfinish, exit 1 for a passing
+    # run, and truncated the existing report to 0 bytes.
     pytester.makepyfile(
         textwrap.dedent(
             """
             import pytest
 
-            @pytest.mark.claim("c", "a claim")
-            def test_records_a_bad_figure(record_figure):
-                with pytest.raises(ValueError, match="record_figure: value is not valid text"):
-                    record_figure("broken", "\\udcff")
-
-            def test_breaks_the_report(request):
-                from pytest_gevent_lab import results
-                results.sink(request.config).add("broken", {"text": "\\udcff"})
+            @pytest.mark.claim("odd", "a file name decoded with surrogateescape")
+            def test_records_it(record_figure):
+                record_figure("name", b"caf\\xff".decode("utf-8", "surrogateescape"))
             """
         )
     )
     (pytester.path / "r.json").write_text('{"old": true}\n')
-    result = pytester.runpytest_subprocess("-p", "no:randomly", "--gevent-report=r.json")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "--gevent-report=r.json", timeout=TIMEOUT
+    )
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*- name: caf\\udcff*"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    (claim,) = json.loads((pytester.path / "r.json").read_text())["claims"]
+    assert claim["figures"][0]["value"] == "caf\udcff"
+
+
+def test_a_report_that_fails_to_write_keeps_the_old_one_and_fails_the_run(
+    pytester: pytest.Pytester,
+) -> None:
+    # Written to a temporary file and renamed: a failure never truncates.
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            def test_breaks_the_report(request):
+                from pytest_gevent_lab import results
+                results.sink(request.config).add("broken", {"not": {"json", "able"}})
+            """
+        )
+    )
+    (pytester.path / "r.json").write_text('{"old": true}\n')
+    result = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "--gevent-report=r.json", timeout=TIMEOUT
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["ERROR: gevent-lab could not write --gevent-report=r.json: *"])
     assert json.loads((pytester.path / "r.json").read_text()) == {"old": True}
     assert [p.name for p in pytester.path.glob(".r.json*")] == []  # no temporary left

@@ -1,0 +1,66 @@
+"""A process forked in a test is not the test: gevent's handling applies there (issue 16 item 1).
+
+Found through gipc 1.8.0, whose children run greenlets. The child inherits the
+plugin's per-test state (the swapped ``Hub.handle_error``, the capture list,
+the switch-trace hook); nothing in the child reports what it captured, and
+gevent's own print of the error is suppressed, so the error vanishes.
+"""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+import pytest
+from plugins.isolated_run import RunProject
+
+CHILD_ERROR = """
+    import os
+    import time
+
+    import gevent
+
+    FORK = {fork}
+
+
+    def boom():
+        raise ValueError("died in the child")
+
+
+    def test_child_greenlet_error_is_visible(capfd):
+        pid = FORK()
+        if pid == 0:
+            gevent.spawn(boom).join()
+            os._exit(0)
+        # Polled, not a blocking waitpid: gevent's cooperative waitpid (patched runs)
+        # depends on its SIGCHLD watcher, and a hang here would hide the verdict.
+        deadline = time.monotonic() + 30
+        while os.waitpid(pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the child did not exit")  # not the verdict asserted
+            time.sleep(0.01)
+        assert "ValueError: died in the child" in capfd.readouterr().err
+"""
+FORKS = {"os.fork": "os.fork", "gevent.fork": "gevent.fork"}
+
+
+@pytest.mark.parametrize("fork", list(FORKS))
+def test_child_error_visible_without_the_plugin(
+    pytester: pytest.Pytester, run_project: RunProject, fork: str
+) -> None:
+    """The control: gevent prints the child's error."""
+    pytester.makepyfile(dedent(CHILD_ERROR.format(fork=FORKS[fork])))
+    result = run_project("-p", "no:gevent_lab")
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("mode", [(), ("--gevent-patch",)], ids=["plain", "patched"])
+@pytest.mark.parametrize("fork", list(FORKS))
+def test_child_error_visible_with_the_plugin(
+    pytester: pytest.Pytester, run_project: RunProject, fork: str, mode: tuple[str, ...]
+) -> None:
+    pytester.makepyfile(dedent(CHILD_ERROR.format(fork=FORKS[fork])))
+    result = run_project(*mode)
+    result.stdout.no_fnmatch_line(
+        "*TimeoutError: the child did not exit*"
+    )  # another failure than the bug's
+    result.assert_outcomes(passed=1)

@@ -1,0 +1,204 @@
+"""Reports that must not lie or vanish, and messages that must say what happened.
+
+Issue 10 items 10, 13, 14, 15 and 16 (the parts with a checkable outcome).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from textwrap import dedent
+
+import pytest
+from plugins.isolated_run import RunProject, run_isolated
+
+PASSING = """
+    def test_passes():
+        pass
+"""
+
+
+def test_unwritable_report_path_fails_the_run(
+    pytester: pytest.Pytester, run_project: RunProject
+) -> None:
+    pytester.makepyfile(dedent(PASSING))
+    (pytester.path / "a-file").write_text("not a folder")
+    result = run_project("--gevent-report=a-file/report.json")
+    assert not (pytester.path / "a-file" / "report.json").exists()
+    assert result.ret != 0, "the report was asked for and not written, yet the run exited 0"
+
+
+LONE_SURROGATE = """
+    import pytest
+
+    @pytest.mark.claim("odd", "a figure holding a lone surrogate")
+    def test_records_it(record_figure):
+        record_figure("text", "\\udcff")
+"""
+
+
+def test_report_survives_an_unencodable_figure(
+    pytester: pytest.Pytester, run_project: RunProject
+) -> None:
+    pytester.makepyfile(dedent(LONE_SURROGATE))
+    report = pytester.path / "report.json"
+    report.write_text('{"earlier": "run"}\n')
+    result = run_project("--gevent-report=report.json")
+    text = result.stdout.str() + result.stderr.str()
+    assert report.stat().st_size > 0, "the earlier report was truncated"
+    json.loads(report.read_text("utf-8"))  # whichever it holds, it is whole
+    assert "Traceback" not in text, text
+    assert result.ret == 0, text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 10 item 13: the header also lists the modules left unpatched as "
+    "'imported before patching (patched in place)'",
+)
+def test_header_does_not_call_skipped_modules_patched(
+    pytester: pytest.Pytester, run_project: RunProject
+) -> None:
+    pytester.makepyfile(dedent(PASSING))
+    result = run_project("--gevent-patch", "--gevent-patch-skip=socket,thread")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["gevent-lab: left unpatched: socket, thread"])
+    for line in result.outlines:
+        if line.startswith("gevent-lab: imported before patching"):
+            listed = line.partition(":")[2].partition(":")[2].replace(" ", "").split(",")
+            assert "socket" not in listed, line
+            assert "threading" not in listed, line
+
+
+TIMES_OUT_WAITING = """
+    import gevent
+    import pytest
+
+    @pytest.mark.gevent_timeout(0.2)
+    def test_waits_on_a_greenlet(spawn):
+        spawn(gevent.sleep, 30).join()
+"""
+
+
+def test_timeout_with_a_waiting_greenlet_is_one_failure(
+    pytester: pytest.Pytester, run_project: RunProject
+) -> None:
+    pytester.makepyfile(dedent(TIMES_OUT_WAITING))
+    result = run_project()
+    result.assert_outcomes(failed=1)
+
+
+INTERLEAVING_MISUSE = """
+    import pytest
+
+    def test_prefixes_that_overlap(interleaving):
+        interleaving.record("ab")
+        interleaving.record("a")
+        try:
+            interleaving.assert_not_interleaved("a", "ab")
+        except AssertionError:
+            pass  # a verdict either way is fine; a raw StopIteration is not
+
+    def test_order_from_a_generator(interleaving):
+        interleaving.record("a")
+        interleaving.record("b")
+        interleaving.assert_order(label for label in ["a", "b"])
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 10 item 15: assert_not_interleaved with overlapping prefixes raises a raw "
+    "StopIteration; assert_order(<generator>) consumes it in its type check",
+)
+def test_interleaving_assertions_take_any_input(
+    pytester: pytest.Pytester, run_project: RunProject
+) -> None:
+    pytester.makepyfile(dedent(INTERLEAVING_MISUSE))
+    result = run_project()
+    result.assert_outcomes(passed=2)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 10 item 16: pytest --fixtures shows spawn and gevent_pool as session-scoped",
+)
+def test_fixture_scopes_as_listed(pytester: pytest.Pytester, run_project: RunProject) -> None:
+    pytester.makepyfile(dedent(PASSING))
+    result = run_project("--fixtures")
+    listed = [line for line in result.outlines if line.startswith(("spawn", "gevent_pool"))]
+    assert len(listed) == 2, result.stdout.str()
+    assert not any("session scope" in line for line in listed), listed
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 10 item 16: an invalid ini gevent_patch value does not name the key",
+)
+def test_bad_ini_value_names_its_key(pytester: pytest.Pytester, run_project: RunProject) -> None:
+    pytester.makepyfile(dedent(PASSING))
+    pytester.makeini("[pytest]\ngevent_patch = maybe\n")
+    result = run_project()
+    text = result.stdout.str() + result.stderr.str()
+    assert result.ret != 0, text
+    assert "gevent_patch" in text, text
+    assert "maybe" in text, text
+    assert "Traceback" not in text, text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 10 item 16: --gevent-patch-skip without --gevent-patch is silently ignored",
+)
+def test_skip_list_without_patching_is_reported(
+    pytester: pytest.Pytester, run_project: RunProject
+) -> None:
+    pytester.makepyfile(dedent(PASSING))
+    result = run_project("--gevent-patch-skip=socket")
+    text = result.stdout.str() + result.stderr.str()
+    assert "gevent-patch-skip" in text, text
+
+
+NEEDS_PATCH_WITH_ARGUMENTS = """
+    import pytest
+
+    @pytest.mark.needs_gevent_patch(1, 2)
+    def test_marked():
+        pass
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 10 item 16: needs_gevent_patch(1, 2) is accepted",
+)
+def test_needs_gevent_patch_takes_no_arguments(
+    pytester: pytest.Pytester, run_project: RunProject
+) -> None:
+    pytester.makepyfile(dedent(NEEDS_PATCH_WITH_ARGUMENTS))
+    result = run_project()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*needs_gevent_patch*"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 10 item 16: python -m pytest_gevent_lab --help says 'usage: pytest.main()' "
+    "and nothing about the launcher",
+)
+def test_launcher_help_names_the_launcher(pytester: pytest.Pytester) -> None:
+    result = run_isolated(
+        [sys.executable, "-m", "pytest_gevent_lab", "--help", "-p", "no:randomly"],
+        cwd=pytester.path,
+    )
+    text = result.stdout.str()
+    assert result.ret == 0, text
+    assert "pytest.main()" not in text, text.splitlines()[0]
+    assert "pytest_gevent_lab" in text.split("\n\n")[0], text.splitlines()[0]
