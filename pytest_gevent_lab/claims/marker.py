@@ -19,10 +19,12 @@ from .. import results
 
 MARKER = (
     "claim(id, text, *, source=None, verdict='holds'): this test checks a stated claim; "
-    "it passes when the claim's verdict ('holds', 'does not hold' or 'changed since the "
-    "article') is what it measures. The terminal summary prints a claims table."
+    "it passes when the claim's verdict ('holds', 'does not hold', or 'changed since "
+    "<when>', e.g. 'changed since gevent 1.4') is what it measures. The terminal summary "
+    "prints a claims table."
 )
-VERDICTS = ("holds", "does not hold", "changed since the article")
+VERDICTS = ("holds", "does not hold")
+CHANGED = "changed since "  # + what it changed since: the article, a version, a date
 UNVERIFIED = "unverified"
 SECTION = "claims"
 
@@ -70,9 +72,14 @@ def claim_of(mark: pytest.Mark) -> Claim:
 
     if claim["source"] is not None and not isinstance(claim["source"], str):
         raise ClaimMarkerError(f"source must be a string or None, got {claim['source']!r}")
-    if claim["verdict"] not in VERDICTS:
+    verdict = claim["verdict"]
+    changed = isinstance(verdict, str) and verdict.startswith(CHANGED) and verdict[len(CHANGED) :]
+    if verdict not in VERDICTS and not (changed and changed.strip()):
         valid = ", ".join(repr(verdict) for verdict in VERDICTS)
-        raise ClaimMarkerError(f"unknown verdict {claim['verdict']!r}; valid verdicts: {valid}")
+        raise ClaimMarkerError(
+            f"unknown verdict {verdict!r}; valid verdicts: {valid}, or '{CHANGED}<when>' "
+            "(e.g. 'changed since the article', 'changed since gevent 1.4')"
+        )
     return Claim(
         id=claim["id"], text=claim["text"], source=claim["source"], verdict=claim["verdict"]
     )

@@ -30,17 +30,23 @@ class GeventPool(Protocol):
 
 @pytest.fixture(scope="session")
 def spawn(request: pytest.FixtureRequest) -> Spawn:
-    """``spawn(func, *args, **kwargs)``: start a tracked greenlet and return it.
+    """``spawn(func, *args)``: a greenlet, checked when the test or fixture that spawned it ends.
 
-    Usable from fixtures of any scope: a greenlet belongs to the test, or to
-    the module/session fixture being set up, or to the tracked greenlet that
-    spawned it. When its owner ends, an unretrieved exception fails it and a
-    greenlet still running is killed and reported as leaked.
+    One callable for the whole run (hence the session scope, so that fixtures
+    of any scope can use it), but every greenlet belongs to the test, the
+    fixture or the tracked greenlet that spawned it, and is checked when that
+    owner ends: an unretrieved exception fails it, a greenlet still running is
+    killed and reported as leaked.
     """
     return request.config.stash[tracker_key].spawn
 
 
 @pytest.fixture(scope="session")
 def gevent_pool(request: pytest.FixtureRequest) -> GeventPool:
-    """``gevent_pool(size=None)``: a tracked ``Pool(size)``, or ``Group`` when size is None."""
+    """``gevent_pool(size)``: a Pool (a Group if None) whose greenlets are checked like ``spawn``'s.
+
+    One callable for the whole run (hence the session scope, so that fixtures
+    of any scope can use it); each pool's greenlets belong to whoever spawned
+    them, as with ``spawn``, and are checked when that test or fixture ends.
+    """
     return request.config.stash[tracker_key].pool

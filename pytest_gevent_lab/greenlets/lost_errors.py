@@ -61,7 +61,9 @@ def as_failures(captured: list[Captured], owner: Owner) -> list[Exception]:
             "or mark the test @pytest.mark.gevent_allow_errors."
         )
         error.__cause__ = item.error
-        errors.append(error)
+        # The greenlet's own frames end this error's traceback too, so that
+        # --pdb stops where the greenlet died, not in the hook that reports it.
+        errors.append(error.with_traceback(item.traceback))
     return errors
 
 

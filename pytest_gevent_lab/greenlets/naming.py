@@ -118,7 +118,8 @@ def describe(
         text += f" spawned at {short_path(site)}"
     elif defined:
         text += f" (defined at {short_path(defined)})"
-    return f"{text} ({_repr(glet)})" if text else _repr(glet)
+    subject = _repr(glet)
+    return f"{text} ({subject})" if text else subject
 
 
 def short_path(location: str) -> str:
@@ -131,6 +132,11 @@ def short_path(location: str) -> str:
 
 
 def _repr(glet: Any) -> str:
+    if isinstance(glet, dict) and "REQUEST_METHOD" in glet:
+        # gevent's WSGI server reports an app's error with the request's environ
+        # as its context: name the request, not the dict.
+        method, path = glet.get("REQUEST_METHOD"), glet.get("PATH_INFO", "")
+        return f"the WSGI request {method} {path}"
     # A finished gevent Greenlet whose repr was never taken says ": _run" (its
     # function is gone); the description names the function already.
     text = repr(glet)

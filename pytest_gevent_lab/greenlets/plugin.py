@@ -81,13 +81,25 @@ class GreenletsPlugin:
     # --- collection: a bad marker is a collection error naming the test ---
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_pycollect_makeitem(self) -> Generator[None, object, object]:
-        result = yield
-        items = result if isinstance(result, list) else [result]
-        for item in items:
-            if isinstance(item, pytest.Item):
-                settings.resolve(item)
-        return result
+    def pytest_make_collect_report(
+        self,
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        # Per collector, not per item: every kind of item (unittest methods too).
+        report = yield
+        if not report.passed:
+            return report
+        problems = []
+        for node in report.result:
+            if isinstance(node, pytest.Item):
+                try:
+                    settings.resolve(node)
+                except pytest.Collector.CollectError as error:
+                    problems.append(str(error))
+        if problems:
+            report.outcome = "failed"
+            report.longrepr = "\n".join(problems)
+            report.result = []
+        return report
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         if not self._timed and any(settings.for_item(item).timed for item in items):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Literal, NamedTuple
 
 from gevent import monkey
@@ -84,7 +84,7 @@ class Interleaving:
     def __iter__(self) -> Iterator[Event]:
         return iter(list(self.events))
 
-    def assert_order(self, expected: Sequence[str]) -> None:
+    def assert_order(self, expected: Iterable[str]) -> None:
         """The recorded labels are exactly ``expected``, in that order."""
         __tracebackhide__ = True
         expected = _labels_argument(expected)
@@ -137,9 +137,16 @@ class Interleaving:
         """All of group ``a`` comes before all of group ``b``, or after it: no overlap."""
         __tracebackhide__ = True
         in_a, in_b = self._groups(a, b, by, "assert_not_interleaved")
+        shared = sorted(set(in_a) & set(in_b))
+        if shared:  # overlapping prefixes ("a" and "ab"): an event in both groups
+            self._fail(
+                f"assert_not_interleaved({a!r}, {b!r}, by={by!r}): event {shared[0] + 1} "
+                f"({self.events[shared[0]].label!r}) belongs to both groups",
+                set(shared),
+            )
         if not (in_a[-1] < in_b[0] or in_b[-1] < in_a[0]):
             outer, inner = (in_a, in_b) if in_a[0] < in_b[0] else (in_b, in_a)
-            intruder = next(i for i in inner if i < outer[-1])
+            intruder = next(i for i in inner if outer[0] < i < outer[-1])
             after = max(i for i in outer if i < intruder)
             self._fail(
                 f"assert_not_interleaved({a!r}, {b!r}, by={by!r}): event {intruder + 1} "
@@ -195,7 +202,10 @@ class Interleaving:
         raise AssertionError("\n".join(lines))
 
 
-def _labels_argument(expected: Sequence[str]) -> list[str]:
-    if isinstance(expected, str) or not all(isinstance(label, str) for label in expected):
+def _labels_argument(expected: Iterable[str]) -> list[str]:
+    if isinstance(expected, str):
         raise TypeError(f"assert_order() takes a list of str labels, got {expected!r}")
-    return list(expected)
+    labels = list(expected)  # once: a generator can be read only once
+    if not all(isinstance(label, str) for label in labels):
+        raise TypeError(f"assert_order() takes a list of str labels, got {labels!r}")
+    return labels

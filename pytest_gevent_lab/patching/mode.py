@@ -12,6 +12,7 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -30,6 +31,10 @@ report_key = pytest.StashKey[PatchReport]()
 
 
 def add_options(parser: pytest.Parser) -> None:
+    earlier = process.process_report()
+    if earlier is not None and earlier.by == LAUNCHER:
+        # Its usage line and errors name the launcher, not "pytest.main()".
+        parser.prog = LAUNCHER
     options = group(parser)
     options.addoption(
         "--gevent-patch",
@@ -70,11 +75,16 @@ def configure_early(early_config: pytest.Config) -> None:
     """Patch now if asked to; the earliest moment a plugin gets (see plugin.py)."""
     namespace = early_config.known_args_namespace
     cli = getattr(namespace, "gevent_patch", None)
-    enabled = bool(cli) if cli is not None else bool(early_config.getini("gevent_patch"))
+    enabled = bool(cli) if cli is not None else _ini_flag(early_config, "gevent_patch")
     skip_value = getattr(namespace, "gevent_patch_skip", None)
     skip_source = "--gevent-patch-skip"
     if skip_value is None:
         skip_value, skip_source = early_config.getini("gevent_patch_skip"), "gevent_patch_skip"
+    elif not enabled and process.process_report() is None:
+        raise pytest.UsageError(
+            f"--gevent-patch-skip={','.join(skip_value)} has no effect: this run does not patch. "
+            "Add --gevent-patch (or ini gevent_patch = true), or leave the option out"
+        )
     try:
         skip = process.check_skip_names(process.split_names(skip_value), skip_source)
     except process.UnknownPatchName as error:
@@ -107,6 +117,18 @@ def configure_early(early_config: pytest.Config) -> None:
     for message in report.warnings:
         early_config.issue_config_time_warning(_monkey_patch_warning(message), stacklevel=2)
     early_config.stash[report_key] = report
+
+
+def _ini_flag(config: pytest.Config, name: str) -> bool:
+    """A boolean ini value; a value that is not one is a usage error naming the key."""
+    try:
+        return bool(config.getini(name))
+    except (ValueError, pytest.UsageError):  # pytest 9 raises the latter, without the key
+        raw = config.inicfg.get(name)
+        raise pytest.UsageError(
+            f"ini {name} = {getattr(raw, 'value', raw)!r}: expected true or false "
+            "(also accepted: yes/no, on/off, 1/0)"
+        ) from None
 
 
 def _requested_by(cli: bool | None) -> str:
@@ -171,6 +193,28 @@ class PatchingPlugin:
 
     def pytest_report_header(self) -> list[str]:
         return self.report.header_lines()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self,
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """A ``needs_gevent_patch`` marker with arguments is a collection error naming the test."""
+        report = yield
+        if not report.passed:
+            return report
+        problems = [
+            f"{node.nodeid}: @pytest.mark.needs_gevent_patch takes no arguments, got "
+            f"args={mark.args!r} kwargs={mark.kwargs!r}; write it bare"
+            for node in report.result
+            if isinstance(node, pytest.Item)
+            for mark in node.iter_markers("needs_gevent_patch")
+            if mark.args or mark.kwargs
+        ]
+        if problems:
+            report.outcome = "failed"
+            report.longrepr = "\n".join(problems)
+            report.result = []
+        return report
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """``needs_gevent_patch`` tests skip in an unpatched run (patching came first)."""

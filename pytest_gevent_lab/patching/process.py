@@ -35,6 +35,8 @@ PATCH_TARGETS = (
     "subprocess",
     "threading",
 )
+# patch_all keyword -> the modules of PATCH_TARGETS it patches (others: the same name)
+_MODULES_OF = {"select": ("select", "selectors"), "thread": ("threading",)}
 _SETTINGS_KEY = "_gevent_saved_patch_all_module_settings"
 # Hold originals on purpose or harmlessly: gevent itself, pytest, and execnet
 # (xdist's transport, which patching.xdist keeps on real threads in a worker).
@@ -161,7 +163,10 @@ def patch_process(
         return _process_report
 
     loaded = set(sys.modules if loaded is None else loaded)
-    imported_before = sorted(name for name in PATCH_TARGETS if name in loaded)
+    left_alone = {module for name in skip for module in _MODULES_OF.get(name, (name,))}
+    imported_before = sorted(
+        name for name in PATCH_TARGETS if name in loaded and name not in left_alone
+    )
     native.prepare()  # before patch_all: the copies must be unpatched
 
     from gevent import monkey

@@ -128,7 +128,11 @@ def test_one_claim_checked_by_two_tests_holds_only_if_both_pass(pytester: pytest
         (
             "claim('c1', 'text', verdict='hold')",
             "*test_it: bad @pytest.mark.claim(...) marker: unknown verdict 'hold'; "
-            "valid verdicts: 'holds', 'does not hold', 'changed since the article'",
+            "valid verdicts: 'holds', 'does not hold', or 'changed since <when>'*",
+        ),
+        (
+            "claim('c1', 'text', verdict='changed since ')",
+            "*test_it: bad *marker: unknown verdict 'changed since '; valid verdicts*",
         ),
         ("claim('c1')", "*test_it: bad *marker: missing a required argument: 'text'; expected*"),
         ("claim(1, 'text')", "*test_it: bad *marker: id must be a non-empty string, got 1*"),
@@ -252,5 +256,30 @@ def test_a_claimed_speedup_test_shows_its_measurement_as_figures(
             "*- concurrent_speedup: sequential, median: * s",
             "*- concurrent_speedup: concurrent, median: * s",
             "*- concurrent_speedup: speedup, median: * x",
+        ]
+    )
+
+
+def test_a_changed_verdict_names_what_it_changed_since(run_in_process) -> None:
+    # issue 10 item 16: "changed since the article" was the only wording, fit for
+    # one article; a claim from a changelog or a benchmark changed since something else.
+    result = run_in_process(
+        """
+        import pytest
+
+        @pytest.mark.claim("old-api", "the old API", verdict="changed since gevent 1.4")
+        def test_a():
+            pass
+
+        @pytest.mark.claim("article", "the article's claim", verdict="changed since the article")
+        def test_b():
+            pass
+        """
+    )
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "old-api *changed since gevent 1.4 *the old API",
+            "article *changed since the article *the article's claim",
         ]
     )

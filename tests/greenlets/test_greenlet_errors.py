@@ -239,3 +239,49 @@ def test_a_greenlet_killed_by_an_expired_timeout_fails_too(pytester: pytest.Pyte
             "died with Timeout: 0.001 second*"
         ]
     )
+
+
+def test_pdb_stops_where_the_greenlet_died(pytester: pytest.Pytester) -> None:
+    # issue 10 item 16: --pdb on a greenlet's error landed in pluggy.
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+
+            def explode():
+                secret = 42
+                raise ValueError("kaboom")
+
+            def test_it():
+                gevent.spawn(explode).join()
+            """
+        )
+    )
+    child = pytester.spawn_pytest("-p no:randomly --pdb", expect_timeout=60)
+    child.expect(r"\(Pdb\)")
+    child.sendline("p secret")
+    child.expect("42")
+    child.sendline("q")
+    child.wait()
+
+
+def test_a_wsgi_app_error_names_the_request(run_in_process) -> None:
+    # issue 10 item 16: it named the environ dict as the greenlet.
+    result = run_in_process(
+        """
+        import urllib.error, urllib.request
+        import pytest
+
+        def app(environ, start_response):
+            raise ValueError("the app broke")
+
+        def test_serves(wsgi_server):
+            url = wsgi_server(app)
+            with pytest.raises(urllib.error.HTTPError):
+                urllib.request.urlopen(url + "/boom", timeout=30)
+        """
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*GreenletError: app() (defined at *) (the WSGI request GET /boom) died with ValueError*"]
+    )

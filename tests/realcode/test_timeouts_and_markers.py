@@ -83,12 +83,6 @@ NEGATIVE_TIMEOUT_ON_UNITTEST = """
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10 item 11: a bad gevent_timeout marker on a unittest.TestCase method is an "
-    "INTERNALERROR instead of a collection error",
-)
 def test_bad_marker_on_a_unittest_method_is_a_collection_error(
     pytester: pytest.Pytester, run_project: RunProject
 ) -> None:
