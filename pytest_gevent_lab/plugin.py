@@ -17,6 +17,7 @@ from . import (
     patched_mode,
     per_test,
     report,
+    scheduling,
     spawning,
     speedup,
     speedup_marker,
@@ -25,6 +26,7 @@ from . import (
 )
 from .claims import record_figure
 from .interleaving import interleaving
+from .scheduling import gevent_clock
 from .sequencer import sequencer
 from .servers import wsgi_server
 from .spawning import gevent_pool, spawn
@@ -33,6 +35,7 @@ from .switch_trace import switch_trace
 
 # fixtures pytest finds in this module's namespace
 __all__ = [
+    "gevent_clock",
     "gevent_mode",
     "gevent_pool",
     "interleaving",
@@ -56,6 +59,7 @@ MARKERS = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     options.add_options(parser)
+    scheduling.add_options(parser)
 
 
 # tryfirst: patching must happen before any conftest (and so any test module)
@@ -72,6 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(claims.ClaimsFiler(config), claims.FILER_NAME)
     checks.configure(config)
     speedup.configure(config)
+    scheduling.configure(config)
     report.check_target(config)
 
 

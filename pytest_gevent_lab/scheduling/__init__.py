@@ -1,0 +1,19 @@
+"""Scheduling: the controlled hub loop, and virtual time on it (``gevent_virtual_time``).
+
+- ``controlled_loop``: the stand-in for ``hub.loop`` that owns timers and batch order;
+- ``order``: the order a batch of ready work runs in (FIFO; the seam for exploring schedules);
+- ``timers``, ``clock``, ``quiet_period``: virtual timers, the clock, when the clock may jump;
+- ``clock_functions``: ``time.*`` and ``datetime.now()`` on the virtual clock;
+- ``activation``, ``settings``, ``virtual_time``: one test's clock, which tests get one,
+  and the pytest hooks, options and ``gevent_clock`` fixture.
+
+Importing this package imports neither gevent nor greenlet; the loop machinery
+is imported when the first virtual-time test starts.
+"""
+
+from __future__ import annotations
+
+from .clock import VirtualClock
+from .virtual_time import add_options, configure, gevent_clock
+
+__all__ = ["VirtualClock", "add_options", "configure", "gevent_clock"]

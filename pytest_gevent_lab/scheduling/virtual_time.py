@@ -1,0 +1,131 @@
+"""The pytest side of virtual time: options, the plugin object's hooks, ``gevent_clock``.
+
+Hook order matters: the clock starts in a ``tryfirst`` wrapper around setup,
+before any fixture (and before the plugin's own gevent timeout, which then
+counts virtual seconds), and stops in a ``tryfirst`` wrapper around teardown,
+after the leak checks (so killing a leaked greenlet waits virtual seconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+
+from ..per_test import of as per_test_settings  # the test's gevent_timeout
+from . import settings
+from .activation import VIRTUAL_BOUND, VirtualTest
+from .clock import VirtualClock
+
+PLUGIN_NAME = "gevent_lab_virtual_time"
+OPTION = "--gevent-virtual-time"
+INI = "gevent_virtual_time"
+
+_spec_key = pytest.StashKey["settings.VirtualTimeSpec | str"]()  # a str: the marker's error
+_active_key = pytest.StashKey[VirtualTest]()
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gevent-lab")
+    group.addoption(
+        OPTION,
+        action="store_true",
+        default=None,
+        dest="gevent_virtual_time",
+        help="run every test (except concurrent_speedup ones) on a virtual clock: sleeps, "
+        "timeouts and timers take no real time (ini: gevent_virtual_time = true).",
+    )
+    parser.addini(
+        INI,
+        type="bool",
+        default=False,
+        help="gevent-lab: run every test on a virtual clock (as --gevent-virtual-time).",
+    )
+
+
+def configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", settings.MARKER_LINE)
+    config.pluginmanager.register(VirtualTimePlugin(config), PLUGIN_NAME)
+
+
+class VirtualTimePlugin:
+    """Starts and stops each virtual-time test's clock."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        option = config.getoption("gevent_virtual_time")
+        self.every_test = bool(config.getini(INI)) if option is None else bool(option)
+
+    def pytest_report_header(self) -> list[str]:
+        if not self.every_test:
+            return []
+        return [
+            "gevent-lab: virtual time: every test except concurrent_speedup ones "
+            f"(autojump_threshold 0 s unless marked; bound {VIRTUAL_BOUND:g} virtual s)"
+        ]
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        settings.check_collected(metafunc)
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            try:
+                spec = settings.resolve(item, self.every_test)
+            except ValueError as error:  # an item type pytest_generate_tests did not see
+                item.stash[_spec_key] = f"{item.nodeid}: @pytest.mark.{settings.MARKER}: {error}"
+                continue
+            if spec is not None:
+                item.stash[_spec_key] = spec
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, object, object]:
+        spec = item.stash.get(_spec_key, None)
+        if isinstance(spec, str):
+            pytest.fail(spec, pytrace=False)
+        if spec is not None and _active_key not in item.stash:
+            test = VirtualTest(
+                item.nodeid, spec.autojump_threshold, per_test_settings(item).gevent_timeout
+            )
+            item.stash[_active_key] = test
+            test.start()
+        return (yield)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, object, object]:
+        try:
+            return (yield)
+        finally:
+            _end(item)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        try:
+            return (yield)
+        finally:  # teardown always runs; this is for an interrupted protocol
+            _end(item)
+
+
+def _end(item: pytest.Item) -> None:
+    test = item.stash.get(_active_key, None)
+    if test is not None:
+        del item.stash[_active_key]
+        test.end()
+
+
+@pytest.fixture
+def gevent_clock(request: pytest.FixtureRequest) -> VirtualClock:
+    """The test's virtual clock; requesting it runs the test on one.
+
+    ``.time()`` (virtual ``time.monotonic()``), ``.advance(seconds)``,
+    ``.autojump_threshold`` (real seconds of quiet before a jump; settable),
+    ``.jumps``. See README, "Deterministic time".
+    """
+    test = request.node.stash.get(_active_key, None)
+    if test is None:
+        pytest.fail(
+            f"{request.node.nodeid}: gevent_clock was requested after setup began "
+            "(request.getfixturevalue?); request it as a test argument, or mark the test "
+            f"@pytest.mark.{settings.MARKER}, so that the clock starts before setup",
+            pytrace=False,
+        )
+    clock: VirtualClock = test.clock
+    return clock
