@@ -11,22 +11,32 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-# --- interleaving assertions: lazy, so that importing the package stays gevent-free ---
+# --- public types (interleaving assertions, the virtual clock): lazy, so that importing
+# the package stays gevent-free ---
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .claims import RecordFigure
     from .interleaving import Interleaving
+    from .scheduling.clock import VirtualClock
     from .sequencer import Sequencer
     from .switch_trace import SwitchTrace
 
-__all__ = ["Interleaving", "RecordFigure", "Sequencer", "SwitchTrace", "__version__"]
+__all__ = [
+    "Interleaving",
+    "RecordFigure",
+    "Sequencer",
+    "SwitchTrace",
+    "VirtualClock",
+    "__version__",
+]
 
 _LAZY = {
     "RecordFigure": "claims",
     "Interleaving": "interleaving",
     "Sequencer": "sequencer",
     "SwitchTrace": "switch_trace",
+    "VirtualClock": "scheduling.clock",
 }
 
 

@@ -17,17 +17,24 @@ if TYPE_CHECKING:
     from .controlled_loop import ControlledLoop
 
 
-def check_threshold(value: object, what: str) -> float:
-    """``autojump_threshold``: a finite number of real seconds >= 0; a ValueError names ``what``."""
+def check_threshold(value: object, what: str = "") -> float:
+    """``autojump_threshold``: a finite number of real seconds >= 0; a ValueError else.
+
+    ``what``, when given, starts the message (``"gevent_clock.autojump_threshold: ..."``).
+    """
+    prefix = f"{what}: " if what else ""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(
-            f"{what}: autojump_threshold must be a number of real seconds >= 0 "
+            f"{prefix}autojump_threshold must be a number of real seconds >= 0 "
             f"(0 = jump as soon as nothing can run), got {value!r}"
         )
     if not math.isfinite(value) or value < 0:
+        hint = (
+            "" if math.isfinite(value) else " (for a clock only advance() moves, use a large one)"
+        )
         raise ValueError(
-            f"{what}: autojump_threshold must be a finite number of real seconds >= 0, "
-            f"got {value!r} (to let only advance() move the clock, use a large threshold)"
+            f"{prefix}autojump_threshold must be a finite number of real seconds >= 0, "
+            f"got {value!r}{hint}"
         )
     return float(value)
 

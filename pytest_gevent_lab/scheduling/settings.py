@@ -48,7 +48,7 @@ def parse(mark: pytest.Mark) -> VirtualTimeSpec:
             f"unknown argument(s) {', '.join(unknown)}; valid arguments (with defaults): {_VALID}"
         )
     threshold = mark.kwargs.get("autojump_threshold", VirtualTimeSpec.autojump_threshold)
-    return VirtualTimeSpec(check_threshold(threshold, "the marker's argument"))
+    return VirtualTimeSpec(check_threshold(threshold))
 
 
 def check_collected(metafunc: pytest.Metafunc) -> None:
