@@ -19,11 +19,48 @@ waits for it in real time, and with nothing at all left to run gevent's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from .clock import VirtualClock
 
 VIRTUAL_BOUND = 86_400.0  # one virtual day
+
+
+class _Machinery(NamedTuple):
+    get_hub: Any
+    controlled: Any
+    clock_functions: Any
+    getcurrent: Any
+    thread_ident: Any
+    is_module_patched: Any
+    repeat_every: float
+
+
+_machinery: _Machinery | None = None
+
+
+def _load() -> _Machinery:
+    """The loop machinery, imported at the first virtual-time test (not at start-up), then kept."""
+    global _machinery
+    if _machinery is None:
+        import gevent
+        from gevent.monkey import get_original, is_module_patched
+        from greenlet import getcurrent
+
+        from ..timeouts import REPEAT_EVERY  # the gevent timeout's: the bound repeats alike
+        from .clock_functions import ClockFunctions
+        from .controlled_loop import controlled
+
+        _machinery = _Machinery(
+            gevent.get_hub,
+            controlled,
+            ClockFunctions,
+            getcurrent,
+            get_original("_thread", "get_ident"),  # a patched run's is per greenlet
+            is_module_patched,
+            REPEAT_EVERY,
+        )
+    return _machinery
 
 
 class VirtualTest:
@@ -39,26 +76,19 @@ class VirtualTest:
         self.expired: list[str] = []
 
     def start(self) -> VirtualClock:
-        import gevent
-        from gevent.monkey import get_original, is_module_patched
-        from greenlet import getcurrent
-
-        from ..timeouts import REPEAT_EVERY  # the gevent timeout's: the bound repeats alike
-        from .clock_functions import ClockFunctions
-        from .controlled_loop import controlled
-
-        self.loop = controlled(gevent.get_hub())
+        machinery = _load()
+        self.loop = machinery.controlled(machinery.get_hub())
         try:
             self.loop.start_clock(self.clock)
         except BaseException:
             self.loop._release_if_unused()
             raise
-        thread = get_original("_thread", "get_ident")()
-        self.functions = ClockFunctions(self.clock, thread, is_module_patched("threading"))
+        self.functions = machinery.clock_functions(
+            self.clock, machinery.thread_ident(), machinery.is_module_patched("threading")
+        )
         self.functions.install()
-        waiter = getcurrent()
-        self.bound_timer = self.loop.passive_timer(self.bound, REPEAT_EVERY)
-        self.bound_timer.start(self._expire, waiter)
+        self.bound_timer = self.loop.passive_timer(self.bound, machinery.repeat_every)
+        self.bound_timer.start(self._expire, machinery.getcurrent())
         return self.clock
 
     def _expire(self, waiter: Any) -> None:

@@ -26,6 +26,7 @@ replaced). Two exceptions are made:
 
 from __future__ import annotations
 
+import _thread
 import datetime
 import gc
 import sys
@@ -38,12 +39,9 @@ from .clock import VirtualClock
 real_monotonic = time.monotonic
 real_perf_counter = time.perf_counter
 real_time = time.time
-_REAL_NS = {
-    "monotonic": time.monotonic_ns,
-    "perf_counter": time.perf_counter_ns,
-    "time": time.time_ns,
-}
-_REAL = {"monotonic": real_monotonic, "perf_counter": real_perf_counter, "time": real_time}
+_real_monotonic_ns = time.monotonic_ns
+_real_perf_counter_ns = time.perf_counter_ns
+_real_time_ns = time.time_ns
 _REAL_DATETIME_NOW = datetime.datetime.__dict__["now"]
 STDLIB_COPIES = (
     ("threading", "_time"),
@@ -72,73 +70,117 @@ def _set_type_attribute(cls: type, name: str, value: object) -> bool:
         return False
 
 
+class _Running:
+    """The clock the functions below answer from, and the thread that sees it."""
+
+    __slots__ = ("clock", "monotonic", "owner", "perf_counter", "wall")
+
+    def __init__(self, clock: VirtualClock, owner: int) -> None:
+        self.clock, self.owner = clock, owner
+        self.monotonic = clock.monotonic_origin
+        self.perf_counter = clock.perf_counter_origin
+        self.wall = clock.wall_origin
+
+
+# Made once, not per test: a test only points them at its clock (a test's cost matters:
+# a suite may run thousands of virtual-time tests).
+_running: _Running | None = None
+_get_ident: Callable[[], int] = _thread.get_ident  # the original, once install() ran
+_got_original = False
+
+
+def _ours() -> _Running | None:
+    running = _running
+    return running if running is not None and _get_ident() == running.owner else None
+
+
+def monotonic() -> float:
+    running = _ours()
+    return real_monotonic() if running is None else running.monotonic + running.clock.elapsed
+
+
+def perf_counter() -> float:
+    running = _ours()
+    return real_perf_counter() if running is None else running.perf_counter + running.clock.elapsed
+
+
+def time_() -> float:
+    running = _ours()
+    return real_time() if running is None else running.wall + running.clock.elapsed
+
+
+def _nanoseconds(origin: float, elapsed: float) -> int:
+    return int(origin) * 1_000_000_000 + round(elapsed * 1e9)  # origins are whole seconds
+
+
+def monotonic_ns() -> int:
+    running = _ours()
+    if running is None:
+        return _real_monotonic_ns()
+    return _nanoseconds(running.monotonic, running.clock.elapsed)
+
+
+def perf_counter_ns() -> int:
+    running = _ours()
+    if running is None:
+        return _real_perf_counter_ns()
+    return _nanoseconds(running.perf_counter, running.clock.elapsed)
+
+
+def time_ns() -> int:
+    running = _ours()
+    if running is None:
+        return _real_time_ns()
+    return _nanoseconds(running.wall, running.clock.elapsed)
+
+
+time_.__name__ = time_.__qualname__ = "time"
+_FUNCTIONS: dict[str, Callable[[], float | int]] = {
+    "monotonic": monotonic,
+    "monotonic_ns": monotonic_ns,
+    "perf_counter": perf_counter,
+    "perf_counter_ns": perf_counter_ns,
+    "time": time_,
+    "time_ns": time_ns,
+}
+
+
+def _now(cls: type[datetime.datetime], tz: datetime.tzinfo | None = None) -> Any:
+    running = _ours()
+    if running is None:
+        return _REAL_DATETIME_NOW.__get__(None, cls)(tz)
+    return cls.fromtimestamp(running.wall + running.clock.elapsed, tz)
+
+
+_now.__name__ = _now.__qualname__ = "now"
+_DATETIME_NOW = classmethod(_now)
+
+
 class ClockFunctions:
-    """The clock functions of one virtual-time test, installed for its duration."""
+    """Points the clock functions at one test's clock, and puts them in place, for its duration."""
 
     def __init__(self, clock: VirtualClock, thread_ident: int, stdlib_copies: bool) -> None:
-        self.clock = clock
-        self.thread_ident = thread_ident
+        self.running = _Running(clock, thread_ident)
         self.stdlib_copies = stdlib_copies
-        self.active = False
-        self.functions: dict[str, Callable[..., Any]] = {}
         self.replaced: list[tuple[Any, str, Any, Any]] = []  # (owner, name, previous, ours)
-        self.datetime_now: Any = None
-
-    def _make(self) -> None:
-        from gevent.monkey import get_original
-
-        get_ident = get_original("_thread", "get_ident")  # a patched run's is per greenlet
-        owner, clock = self.thread_ident, self.clock
-        origins = {
-            "monotonic": clock.monotonic_origin,
-            "perf_counter": clock.perf_counter_origin,
-            "time": clock.wall_origin,
-        }
-
-        def pair(name: str) -> None:
-            origin, real, real_ns = origins[name], _REAL[name], _REAL_NS[name]
-            whole_ns = int(origin) * 1_000_000_000  # origins are whole seconds
-
-            def seconds() -> float:
-                if self.active and get_ident() == owner:
-                    return origin + clock.elapsed
-                return real()
-
-            def nanoseconds() -> int:
-                if self.active and get_ident() == owner:
-                    return whole_ns + round(clock.elapsed * 1e9)
-                return real_ns()
-
-            seconds.__name__ = seconds.__qualname__ = name
-            nanoseconds.__name__ = nanoseconds.__qualname__ = f"{name}_ns"
-            self.functions[name], self.functions[f"{name}_ns"] = seconds, nanoseconds
-
-        for name in origins:
-            pair(name)
-        wall = clock.wall_origin
-        real_now = _REAL_DATETIME_NOW.__get__
-
-        def now(cls: type[datetime.datetime], tz: datetime.tzinfo | None = None) -> Any:
-            if self.active and get_ident() == owner:
-                return cls.fromtimestamp(wall + clock.elapsed, tz)
-            return real_now(None, cls)(tz)
-
-        self.datetime_now = classmethod(now)
 
     def install(self) -> None:
-        self._make()
-        self.active = True
-        for name, function in self.functions.items():
+        global _running, _get_ident, _got_original
+        if not _got_original:  # in a patched run _thread.get_ident is per greenlet
+            from gevent.monkey import get_original
+
+            _get_ident, _got_original = get_original("_thread", "get_ident"), True
+        _running = self.running
+        for name, function in _FUNCTIONS.items():
             self._replace(time, name, function)
         if self.stdlib_copies:
-            virtual_monotonic = self.functions["monotonic"]
             for module_name, attribute in STDLIB_COPIES:
                 module = sys.modules.get(module_name)
                 if module is not None and getattr(module, attribute, None) is real_monotonic:
-                    self._replace(module, attribute, virtual_monotonic)
+                    self._replace(module, attribute, monotonic)
         previous_now = datetime.datetime.__dict__["now"]
-        if _set_type_attribute(datetime.datetime, "now", self.datetime_now):
-            self.replaced.append((datetime.datetime, "now", previous_now, self.datetime_now))
+        if _set_type_attribute(datetime.datetime, "now", _DATETIME_NOW):
+            self.replaced.append((datetime.datetime, "now", previous_now, _DATETIME_NOW))
 
     def _replace(self, owner: Any, name: str, ours: object) -> None:
         self.replaced.append((owner, name, getattr(owner, name), ours))
@@ -146,7 +188,9 @@ class ClockFunctions:
 
     def uninstall(self) -> None:
         """Put back what was there; ours answer real time from now on wherever they stay."""
-        self.active = False
+        global _running
+        if _running is self.running:
+            _running = None
         for owner, name, previous, ours in reversed(self.replaced):
             # Not ours any more: whoever replaced it (freezegun...) puts ours back later.
             current = owner.__dict__.get(name) if isinstance(owner, type) else getattr(owner, name)

@@ -27,58 +27,18 @@ Everything else is the real loop's, looked up on it.
 
 from __future__ import annotations
 
-import heapq
-import itertools
-import math
-import sys
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from greenlet import getcurrent
+from gevent._hub_local import get_hub_if_exists, get_loop, set_loop
 
-from . import quiet_period
 from .clock import VirtualClock
-from .order import FIFO, Order
+from .order import Order
+from .scheduler import Scheduler, _Callback
 from .timers import VirtualTimer
 
 _HUB_ATTR = "_gevent_lab_controlled_loop"  # one stand-in per hub, kept between tests
-_REBUILD_AFTER = 256  # stopped timers left in the heap before it is rebuilt without them
-
-
-@dataclass
-class _Advance:
-    """A greenlet waiting in ``VirtualClock.advance`` for the clock to reach ``target``."""
-
-    target: float
-    waiter: Any  # gevent.hub.Waiter
-    greenlet: Any
-
-
-class _Callback:
-    """A ``run_callback`` entry while the order is not FIFO; gevent's callback interface."""
-
-    __slots__ = ("args", "callback")
-
-    def __init__(self, callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self.callback: Callable[..., Any] | None = callback
-        self.args: tuple[Any, ...] | None = args
-
-    def stop(self) -> None:
-        self.callback = self.args = None
-
-    close = stop
-
-    @property
-    def pending(self) -> bool:
-        return self.callback is not None
-
-    def __bool__(self) -> bool:
-        return self.args is not None
-
-    def __repr__(self) -> str:
-        return f"<ordered callback {self.callback!r}>"
 
 
 def controlled(hub: Any) -> ControlledLoop:
@@ -101,136 +61,72 @@ class ControlledLoop:
 
     controls_scheduling = True
 
-    __slots__ = (
-        "_active",
-        "_active_refd",
-        "_advance",
-        "_batch",
-        "_batch_scheduled",
-        "_due",
-        "_heap",
-        "_hub",
-        "_passive",
-        "_quiet",
-        "_seq",
-        "_stale",
-        "clock",
-        "io",
-        "order",
-        "real",
-        "run_callback",
-    )
+    __slots__ = ("_hub", "core", "io", "real", "run_callback")
     real: Any
-    clock: VirtualClock | None
-    order: Order
+    core: Scheduler
     run_callback: Callable[..., Any]
     io: Callable[..., Any]
     _hub: weakref.ref[Any]
-    _heap: list[tuple[float, int, VirtualTimer]]
-    _passive: list[tuple[float, int, VirtualTimer]]
-    _seq: itertools.count[int]
-    _active: int
-    _active_refd: int
-    _stale: int
-    _advance: _Advance | None
-    _quiet: quiet_period.QuietPeriod | None
-    _due: Any
-    _batch: list[_Callback]
-    _batch_scheduled: bool
 
     def __init__(self, real: Any, hub: Any) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "real", real)
-        setattr_(self, "_hub", weakref.ref(hub))
-        setattr_(self, "clock", None)
-        setattr_(self, "order", FIFO)
+        self.real = real
+        self._hub = weakref.ref(hub)
+        self.core = Scheduler(real, hub)
         # The hot paths are the real loop's bound methods: no cost while FIFO.
-        setattr_(self, "run_callback", real.run_callback)
+        self.run_callback = real.run_callback
         # Seam for ordering I/O callbacks ready in one poll: wrap the watchers made here.
-        setattr_(self, "io", real.io)
-        setattr_(self, "_heap", [])
-        setattr_(self, "_passive", [])  # timers that wait for the clock but never move it
-        setattr_(self, "_seq", itertools.count())
-        setattr_(self, "_active", 0)  # virtual timers in the heap
-        setattr_(self, "_active_refd", 0)  # ... of which keep the loop alive
-        setattr_(self, "_stale", 0)  # stopped timers' entries still in the heap
-        setattr_(self, "_advance", None)
-        setattr_(self, "_quiet", None)
-        setattr_(self, "_due", None)
-        setattr_(self, "_batch", [])
-        setattr_(self, "_batch_scheduled", False)
+        self.io = real.io
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        # The hub sets loop.error_handler on whatever hub.loop is: it belongs to the real loop.
-        if name in ControlledLoop.__slots__:
-            object.__setattr__(self, name, value)
-        else:
-            setattr(self.real, name, value)
+    # The hub sets loop.error_handler on whatever hub.loop is; it is the real loop's.
+    @property
+    def error_handler(self) -> Any:
+        return self.real.error_handler
+
+    @error_handler.setter
+    def error_handler(self, value: Any) -> None:
+        self.real.error_handler = value
+
+    @property
+    def clock(self) -> VirtualClock | None:
+        return self.core.clock
+
+    @property
+    def order(self) -> Order:
+        return self.core.order
 
     def __repr__(self) -> str:
-        what = "virtual time" if self.clock is not None else "real time"
-        return f"<ControlledLoop ({what}, order {self.order!r}) over {self.real!r}>"
+        what = "virtual time" if self.core.clock is not None else "real time"
+        return f"<ControlledLoop ({what}, order {self.core.order!r}) over {self.real!r}>"
 
     # --- installing and removing control ---
 
     def start_clock(self, clock: VirtualClock) -> None:
         """Run this loop's timers on ``clock`` from now on (``hub.loop`` is this object)."""
-        from . import clock_functions
-
-        if self.clock is not None:
-            raise RuntimeError(
-                "a virtual clock already runs on this hub (virtual-time tests cannot nest)"
-            )
-        clock.monotonic_origin = math.ceil(clock_functions.real_monotonic())
-        clock.perf_counter_origin = math.ceil(clock_functions.real_perf_counter())
-        clock.wall_origin = math.ceil(clock_functions.real_time())
-        clock.loop_origin = math.ceil(self.real.now())
+        self.core.start_clock(clock)
         clock.loop = self
-        self.clock = clock
 
     def stop_clock(self) -> None:
         """Back to real time: each active virtual timer waits its remaining time for real."""
-        clock = self.clock
-        if clock is None:
-            return
-        self.clock = None
-        clock.loop = None
-        advance, self._advance = self._advance, None
-        timers = sorted(
-            (entry for entry in (*self._heap, *self._passive) if entry[2].seq == entry[1]),
-            key=lambda e: e[:2],
-        )
-        self._heap.clear()
-        self._passive.clear()
-        self._active = self._active_refd = self._stale = 0
-        if self._quiet is not None:
-            self._quiet.stop()
-        if self._due is not None:
-            self._due.stop()
-        alive = bool(self.real.ptr)  # the test may have destroyed the loop
-        for deadline, _, timer in timers:
-            timer.seq = None
-            if alive and timer.callback is not None:
-                timer.run_real(self.real, deadline - clock.elapsed)
-        if advance is not None and alive:  # its test ended while it waited: let it return
-            self.real.run_callback(advance.waiter.switch, None)
+        clock = self.core.clock
+        self.core.stop_clock()
+        if clock is not None:
+            clock.loop = None
         self._release_if_unused()
 
     def set_order(self, order: Order) -> None:
-        """Run each batch in ``order``; :data:`FIFO` leaves gevent's own order (and cost)."""
-        self.order = order
-        self.run_callback = self.real.run_callback if order.fifo else self._run_callback_in_order
+        """Run each batch in ``order``; FIFO leaves gevent's own order (and cost)."""
+        core = self.core
+        core.order = order
+        self.run_callback = self.real.run_callback if order.fifo else core.run_callback_in_order
         self._release_if_unused()
 
     def _release_if_unused(self) -> None:
         """Give the hub its real loop back once nothing is controlled any more."""
-        if self.clock is not None or not self.order.fifo:
+        if self.core.clock is not None or not self.core.order.fifo:
             return
-        from gevent._hub_local import get_hub_if_exists, get_loop, set_loop
-
         # The test may have destroyed its hub: Hub.destroy() keeps the default loop
         # for the next hub (set_loop), and that one picked this object up as its loop.
         for hub in (self._hub(), get_hub_if_exists()):
@@ -239,275 +135,43 @@ class ControlledLoop:
         if get_loop() is self:
             set_loop(self.real)
 
+    def advance(self, seconds: float) -> None:
+        """Block the calling greenlet while the clock moves ``seconds`` on (see VirtualClock)."""
+        self.core.advance(seconds)
+
     # --- the loop interface gevent uses ---
 
     def timer(
         self, after: float, repeat: float = 0.0, ref: bool = True, priority: int | None = None
     ) -> Any:
-        if self.clock is None:  # objects that kept this loop after its test: real timers
+        core = self.core
+        if core.clock is None:  # objects that kept this loop after its test: real timers
             return self.real.timer(after, repeat, ref, priority)
-        return VirtualTimer(self, after, repeat, ref, priority)
+        return VirtualTimer(self, core, after, repeat, ref, priority)
 
     def passive_timer(self, after: float, repeat: float = 0.0) -> VirtualTimer:
         """A timer that fires once other timers have moved the clock past it; never a jump
         target, and it does not keep the loop alive (the plugin's own limits)."""
-        return VirtualTimer(self, after, repeat, ref=False, passive=True)
+        return VirtualTimer(self, self.core, after, repeat, ref=False, passive=True)
 
     def now(self) -> float:
-        clock = self.clock
+        core = self.core
+        clock = core.clock
         if clock is None:
             return float(self.real.now())
-        return clock.loop_origin + clock.elapsed
+        return core.now(clock)
 
     def update_now(self) -> None:
-        if self.clock is None:
+        if self.core.clock is None:
             self.real.update_now()
 
     update = update_now
 
     def destroy(self) -> Any:
-        if self._quiet is not None:
-            self._quiet.close()
-            self._quiet = None
-        if self._due is not None:
-            self._due.close()
-            self._due = None
+        self.core.close_watchers()
         return self.real.destroy()
 
     @property
-    def _callbacks(self) -> list[Any]:
+    def _callbacks(self) -> list[_Callback]:
         """Queued callbacks, as the real loop's attribute (the leak check reads it)."""
-        return [*self.real._callbacks, *self._batch]
-
-    # --- virtual timers (called by VirtualTimer) ---
-
-    def _start_timer(self, timer: VirtualTimer, after: float) -> None:
-        clock = self.clock
-        if clock is None:
-            timer.run_real(self.real, after)
-            return
-        if timer.real is not None:  # a leftover of an earlier test's clock
-            if timer.real.active:
-                return
-            timer.real.close()
-            timer.real = None
-        if timer.seq is not None:
-            return  # like libev: starting an active timer keeps its deadline
-        self._schedule(timer, clock.elapsed + max(after, 0.0))
-        if after <= 0:
-            self._arm_due()
-        self._refresh()
-
-    def _schedule(self, timer: VirtualTimer, deadline: float) -> None:
-        timer.deadline = deadline
-        timer.seq = seq = next(self._seq)
-        if timer.passive:
-            heapq.heappush(self._passive, (deadline, seq, timer))
-            return
-        heapq.heappush(self._heap, (deadline, seq, timer))
-        self._active += 1
-        if timer.ref:
-            self._active_refd += 1
-
-    def _stop_timer(self, timer: VirtualTimer) -> None:
-        timer.seq = None
-        if timer.passive:
-            return  # left in its (small) heap, skipped when it comes up
-        self._active -= 1
-        if timer.ref:
-            self._active_refd -= 1
-        self._stale += 1
-        if self._stale > _REBUILD_AFTER and self._stale * 2 > len(self._heap):
-            self._heap = [entry for entry in self._heap if entry[2].seq == entry[1]]
-            heapq.heapify(self._heap)
-            self._stale = 0
-        self._refresh()
-
-    def _ref_changed(self, timer: VirtualTimer) -> None:
-        self._active_refd += 1 if timer.ref else -1
-        self._refresh()
-
-    def _is_due(self, timer: VirtualTimer) -> bool:
-        clock = self.clock
-        return clock is not None and timer.deadline <= clock.elapsed
-
-    def _at(self, timer: VirtualTimer) -> float:
-        clock = self.clock
-        origin = clock.loop_origin if clock is not None else math.ceil(self.real.now())
-        return origin + timer.deadline
-
-    def _arm_due(self) -> None:
-        """Timers due now fire in the next loop iteration, as libev's would, without a jump."""
-        due = self._due
-        if due is None:
-            due = self._due = self.real.timer(0.0, ref=False)
-        if not due.active:
-            due.start(self._fire_due)
-
-    def _next_deadline(
-        self, heap: list[tuple[float, int, VirtualTimer]] | None = None
-    ) -> float | None:
-        """The earliest deadline a jump can go to (of ``heap``: the passive timers' too)."""
-        if heap is None:
-            heap = self._heap
-        while heap and heap[0][2].seq != heap[0][1]:
-            heapq.heappop(heap)
-            if heap is self._heap:
-                self._stale -= 1
-        return heap[0][0] if heap else None
-
-    def _fire_due(self) -> None:
-        """Run the timers due by now, one batch per instant, each batch in ``self.order``."""
-        clock = self.clock
-        while clock is not None and clock is self.clock:
-            nearest = (self._next_deadline(), self._next_deadline(self._passive))
-            deadline = min((d for d in nearest if d is not None), default=None)
-            if deadline is None or deadline > clock.elapsed:
-                break
-            batch = self._take_due(deadline)
-            if len(batch) > 1:
-                batch = list(self.order.arrange("timers", batch))
-            for timer in batch:
-                self._run_timer(timer)
-        self._refresh()
-
-    def _take_due(self, deadline: float) -> list[VirtualTimer]:
-        """Take the timers due at exactly ``deadline`` off the heaps, in the order started."""
-        due: list[tuple[int, VirtualTimer]] = []
-        for heap in (self._heap, self._passive):
-            while heap and heap[0][0] == deadline:
-                _, seq, timer = heapq.heappop(heap)
-                if timer.seq != seq:
-                    if heap is self._heap:
-                        self._stale -= 1
-                    continue
-                # As libev does when a timer expires: a one-shot one is no longer
-                # active, a repeating one is rescheduled; both are pending until run.
-                if not timer.passive:
-                    self._active -= 1
-                    if timer.ref:
-                        self._active_refd -= 1
-                timer.seq = None
-                if timer.repeat:
-                    self._schedule(timer, deadline + timer.repeat)
-                timer.firing = True
-                due.append((seq, timer))
-        due.sort(key=lambda entry: entry[0])
-        return [timer for _, timer in due]
-
-    def _run_timer(self, timer: VirtualTimer) -> None:
-        callback, args = timer.callback, timer.args
-        if not timer.firing or callback is None or args is None:
-            return  # stopped or closed by an earlier timer of the same batch
-        timer.firing = False
-        try:
-            callback(*args)
-        except:  # noqa: E722 - as libev: any error goes to the hub, the loop goes on
-            self.real.handle_error(timer, *sys.exc_info())
-        if not timer.active and timer.callback is callback:
-            timer.callback = timer.args = None  # gevent releases a finished watcher's callback
-
-    # --- jumping the clock ---
-
-    def _threshold(self) -> float:
-        clock = self.clock
-        if clock is None or self._advance is not None:
-            return 0.0  # advance() moves the clock without waiting for a quiet period
-        return clock.autojump_threshold
-
-    def _refresh(self) -> None:
-        """Watch for a quiet loop while virtual timers or an advance() wait on the clock."""
-        if self.clock is None:
-            return
-        quiet = self._quiet
-        advancing = self._advance is not None
-        if self._active or advancing:
-            if quiet is None:
-                quiet = self._quiet = quiet_period.for_loop(
-                    self.real, self._on_quiet, self._threshold
-                )
-            quiet.watch(ref=advancing or self._active_refd > 0)
-        elif quiet is not None:
-            quiet.stop()
-
-    def _on_quiet(self) -> None:
-        """Nothing can run: move the clock to the next deadline (or an advance's target)."""
-        clock = self.clock
-        if clock is None:
-            return
-        deadline = self._next_deadline()
-        advance = self._advance
-        if advance is not None and (deadline is None or deadline > advance.target):
-            self._advance = None
-            clock.elapsed = max(clock.elapsed, advance.target)
-            self._refresh()
-            advance.waiter.switch(None)
-            return
-        if deadline is None:
-            self._refresh()
-            return
-        if advance is None and not self._active_refd:
-            assert self._quiet is not None
-            if not self._quiet.loop_alive():
-                return  # only unreferenced timers: libev lets the loop end here (LoopExit)
-        if deadline > clock.elapsed:
-            clock.elapsed = deadline
-            if advance is None:
-                clock.jumps += 1
-        self._fire_due()
-
-    def advance(self, seconds: float) -> None:
-        """Block the calling greenlet while the clock moves ``seconds`` on (see VirtualClock)."""
-        from gevent.hub import Waiter
-
-        clock = self.clock
-        hub = self._hub()
-        if clock is None or hub is None:
-            raise RuntimeError("gevent_clock.advance: the virtual clock is not running")
-        current = getcurrent()
-        if current is hub:
-            raise RuntimeError(
-                "gevent_clock.advance: called from the hub (a loop callback); the hub cannot "
-                "wait. Call it from the test or a greenlet."
-            )
-        if self._advance is not None:
-            raise RuntimeError(
-                f"gevent_clock.advance: {self._advance.greenlet!r} is already advancing the "
-                "clock; one advance() at a time"
-            )
-        advance = self._advance = _Advance(clock.elapsed + seconds, Waiter(hub), current)
-        self._refresh()
-        try:
-            advance.waiter.get()
-        finally:
-            if self._advance is advance:  # interrupted (a timeout, a kill)
-                self._advance = None
-                self._refresh()
-
-    # --- ordered callbacks (when the order is not FIFO) ---
-
-    def _run_callback_in_order(self, func: Callable[..., Any], *args: Any) -> _Callback:
-        callback = _Callback(func, args)
-        self._batch.append(callback)
-        if not self._batch_scheduled:
-            self._batch_scheduled = True
-            self.real.run_callback(self._run_batch)
-        return callback
-
-    def _run_batch(self) -> None:
-        # Callbacks added while this batch runs form the next one (run in the same pass of
-        # gevent's callback queue, as gevent runs callbacks added while it runs them).
-        batch, self._batch = self._batch, []
-        self._batch_scheduled = False
-        ordered = self.order.arrange("callbacks", batch) if len(batch) > 1 else batch
-        for callback in ordered:
-            func, args = callback.callback, callback.args
-            if func is None or args is None:
-                continue  # stopped
-            callback.callback = None
-            try:
-                func(*args)
-            except:  # noqa: E722 - as gevent's loop: the hub reports it
-                self.real.handle_error(callback, *sys.exc_info())
-            finally:
-                callback.args = None
+        return [*self.real._callbacks, *self.core._batch]

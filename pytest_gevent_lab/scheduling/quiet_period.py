@@ -87,6 +87,8 @@ class LibevQuietPeriod(QuietPeriod):
         return bool(self.real.activecnt)  # the cffi build answers -1 when it cannot tell
 
     def watch(self, ref: bool) -> None:
+        if self.phase is not None and ref == self.ref:
+            return  # the common case: called at every timer start and stop
         self.ref = ref
         if self.phase is None:
             self._wait_for_quiet()
@@ -166,6 +168,8 @@ class LibuvQuietPeriod(QuietPeriod):
         self._queue_callback(watcher_ptr, revents)
 
     def watch(self, ref: bool) -> None:
+        if self.phase is not None and ref == self.ref:
+            return
         self.ref = ref
         if self.phase is None:
             if self._queue_callback is None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .controlled_loop import ControlledLoop
+    from .scheduler import Scheduler
 
 
 class VirtualTimer:
@@ -24,6 +25,7 @@ class VirtualTimer:
 
     __slots__ = (
         "_after",
+        "_core",
         "_ref",
         "_repeat",
         "args",
@@ -40,6 +42,7 @@ class VirtualTimer:
     def __init__(
         self,
         loop: ControlledLoop,
+        core: Scheduler,
         after: float,
         repeat: float = 0.0,
         ref: bool = True,
@@ -48,7 +51,8 @@ class VirtualTimer:
     ) -> None:
         if repeat < 0.0:
             raise ValueError(f"repeat must be positive or zero: {repeat!r}")
-        self.loop = loop
+        self.loop = loop  # what gevent's own watchers call .loop
+        self._core = core
         self._after = float(after)
         self._repeat = float(repeat)
         self._ref = bool(ref)
@@ -67,7 +71,7 @@ class VirtualTimer:
         if callback is None or not callable(callback):
             raise TypeError(f"Expected callable, not {callback!r}")
         self.callback, self.args = callback, args
-        self.loop._start_timer(self, self._after)
+        self._core._start_timer(self, self._after)
 
     def again(self, callback: Callable[..., Any], *args: Any, update: object = True) -> None:
         """libev's ``ev_timer_again``: restart ``repeat`` seconds from now, or stop if 0."""
@@ -75,14 +79,14 @@ class VirtualTimer:
         if self.active:
             self.stop()
         if self._repeat:
-            self.loop._start_timer(self, self._repeat)
+            self._core._start_timer(self, self._repeat)
 
     def stop(self) -> None:
         self.firing = False  # as libev: stopping a pending timer cancels its callback
         if self.real is not None:
             self.real.stop()
         elif self.seq is not None:
-            self.loop._stop_timer(self)
+            self._core._stop_timer(self)
 
     def close(self) -> None:
         self.stop()
@@ -108,7 +112,7 @@ class VirtualTimer:
         """Due but its callback not run yet (libev's meaning)."""
         if self.real is not None:
             return bool(self.real.pending)
-        return self.firing or (self.seq is not None and self.loop._is_due(self))
+        return self.firing or (self.seq is not None and self._core._is_due(self))
 
     @property
     def ref(self) -> bool:
@@ -122,7 +126,7 @@ class VirtualTimer:
             if self.real is not None:
                 self.real.ref = value
             elif self.seq is not None:
-                self.loop._ref_changed(self)
+                self._core._ref_changed(self)
 
     @property
     def repeat(self) -> float:
@@ -131,7 +135,7 @@ class VirtualTimer:
     @property
     def at(self) -> float:
         """When it fires, on the loop's ``now()`` scale."""
-        return self.loop._at(self)
+        return self._core._at(self)
 
     # --- the controlled loop's side ---
 
