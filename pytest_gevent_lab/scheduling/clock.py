@@ -49,7 +49,13 @@ class VirtualClock:
 
         def test_heartbeat(gevent_clock):
             beats = []
-            gevent.spawn(lambda: [beats.append(gevent.sleep(1)) for _ in range(10)])
+
+            def heartbeat():
+                for _ in range(10):
+                    gevent.sleep(1)
+                    beats.append(gevent_clock.time())
+
+            gevent.spawn(heartbeat)
             gevent_clock.advance(3.5)
             assert len(beats) == 3
     """

@@ -60,7 +60,10 @@ class QuietPeriod:
 
     def _start_quiet_timer(self, threshold: float, callback: Callable[[], None]) -> None:
         # A new timer each time: gevent's timer API cannot change a timer's delay.
-        self.quiet_timer = self.real.timer(threshold, ref=self.ref, priority=self._low_priority())
+        self.quiet_timer = self.real.timer(threshold, ref=self.ref)
+        priority = self._low_priority()
+        if priority is not None:
+            _with_priority(self.quiet_timer, priority)
         self.quiet_timer.start(callback)
 
     def _close_quiet_timer(self) -> None:
@@ -77,8 +80,8 @@ class LibevQuietPeriod(QuietPeriod):
         self, real_loop: Any, on_quiet: Callable[[], None], threshold: Callable[[], float]
     ) -> None:
         super().__init__(real_loop, on_quiet, threshold)
-        self.idle = real_loop.idle(ref=False, priority=real_loop.MINPRI)
-        self.check = real_loop.check(ref=False, priority=real_loop.MAXPRI)
+        self.idle = _with_priority(real_loop.idle(ref=False), real_loop.MINPRI)
+        self.check = _with_priority(real_loop.check(ref=False), real_loop.MAXPRI)
 
     def _low_priority(self) -> int | None:
         return int(self.real.MINPRI)
@@ -241,6 +244,13 @@ class LibuvQuietPeriod(QuietPeriod):
 
 def _nothing() -> None:
     pass
+
+
+def _with_priority(watcher: Any, priority: int) -> Any:
+    # Set after construction: gevent's cffi libev watchers take a priority argument but
+    # initialise the watcher after setting it, which resets it to 0.
+    watcher.priority = priority
+    return watcher
 
 
 def for_loop(

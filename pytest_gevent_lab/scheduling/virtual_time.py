@@ -1,9 +1,9 @@
 """The pytest side of virtual time: options, the plugin object's hooks, ``gevent_clock``.
 
-Hook order matters: the clock starts in a ``tryfirst`` wrapper around setup,
-before any fixture (and before the plugin's own gevent timeout, which then
-counts virtual seconds), and stops in a ``tryfirst`` wrapper around teardown,
-after the leak checks (so killing a leaked greenlet waits virtual seconds).
+Hook order matters: the clock starts in a wrapper around setup, before any
+fixture (and before the call, so the plugin's own gevent timeout counts virtual
+seconds), and stops in a ``tryfirst`` wrapper around teardown, after the leak
+checks (so killing a leaked greenlet waits virtual seconds).
 """
 
 from __future__ import annotations
@@ -76,7 +76,9 @@ class VirtualTimePlugin:
             if spec is not None:
                 item.stash[_spec_key] = spec
 
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    # trylast: the innermost wrapper, so that an error here (a failed start) passes through
+    # the other plugins' setup wrappers, whose teardown expects their setup to have run.
+    @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, object, object]:
         spec = item.stash.get(_spec_key, None)
         if isinstance(spec, str):

@@ -29,6 +29,8 @@ import time
 
 import gevent
 import gevent.event
+import gevent.lock
+import gevent.pool
 import gevent.queue
 import pytest
 from gevent import socket as gsocket
@@ -94,6 +96,13 @@ def test_timeouts_and_waits_end_at_their_virtual_deadline(gevent_clock):
     assert sleeper.join(timeout=6) is None and not sleeper.dead
     assert gevent_clock.time() - start == 21
     sleeper.kill()
+    assert gevent.lock.Semaphore(0).acquire(timeout=2) is False
+    pool = gevent.pool.Pool(2)
+    pool.spawn(gevent.sleep, 100)
+    assert pool.join(timeout=3) is False
+    pool.kill()
+    assert len(gevent.wait([gevent.spawn(gevent.sleep, 4)], timeout=100)) == 1
+    assert gevent_clock.time() - start == 30
     if PATCHED:  # the standard library's waits are gevent's, its deadline loops too
         import queue
         import threading
@@ -101,7 +110,7 @@ def test_timeouts_and_waits_end_at_their_virtual_deadline(gevent_clock):
         with pytest.raises(queue.Empty):
             queue.Queue().get(timeout=4)
         assert threading.Event().wait(3) is False
-        assert gevent_clock.time() - start == 28
+        assert gevent_clock.time() - start == 37
 
 
 @virtual
@@ -114,9 +123,16 @@ def test_wake_ups_in_deadline_order_then_in_start_order(gevent_clock):
 
     later = gevent.spawn_later(2, lambda: woke.append(("spawn_later", gevent_clock.time() - start)))
     sleepers = [gevent.spawn(sleeper, *args) for args in [("c", 3), ("a", 1), ("b", 2), ("a2", 1)]]
+    gevent.idle()  # what can run now runs before the clock moves
+    assert woke == [] and gevent_clock.time() == start
     gevent.joinall([later, *sleepers], raise_error=True)
     # spawn_later's timer was started first, so it wakes before "b" at the same instant
     assert woke == [("a", 1), ("a2", 1), ("spawn_later", 2), ("b", 2), ("c", 3)]
+    ticks, repeating = [], gevent.get_hub().loop.timer(1, 2)
+    repeating.start(lambda: ticks.append(gevent_clock.time() - start))
+    gevent.sleep(7.5)
+    repeating.close()
+    assert ticks == [4, 6, 8, 10]
 
 
 @virtual

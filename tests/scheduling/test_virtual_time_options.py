@@ -221,3 +221,20 @@ def test_importing_the_package_does_not_import_gevent(pytester: pytest.Pytester)
     )
     assert result.ret == 0, result.stderr.str()
     result.stdout.fnmatch_lines(["VirtualClock False"])
+
+
+@pytest.mark.gevent_virtual_time
+def test_a_virtual_test_inside_a_virtual_test_is_refused(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.gevent_virtual_time
+        def test_inner():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")  # in this process, on this hub
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*RuntimeError: a virtual clock already runs on this hub*"])
+    assert "INTERNALERROR" not in result.stdout.str()
