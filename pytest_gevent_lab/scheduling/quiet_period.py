@@ -19,10 +19,10 @@ backend behind the same three methods (:meth:`watch`, :meth:`stop`,
   check watcher at the highest priority is invoked first after each poll and
   counts what else is pending in that iteration.
 - libuv: there are no priorities, and gevent queues every watcher's callback
-  through ``loop._queue_callback``; counting what passes through it, a check
-  watcher (after each poll) sees whether anything happened since the last
-  check. Two quiet checks in a row are required, as gevent may run callbacks
-  in libuv's check phase, after the poll.
+  through ``loop._queue_callback`` and runs loop callbacks in
+  ``loop._run_callbacks`` (also from libuv's check phase, after the poll);
+  counting what passes through both, a check watcher (after each poll) sees
+  whether anything happened since the last check.
 """
 
 from __future__ import annotations
@@ -151,15 +151,14 @@ class LibuvQuietPeriod(QuietPeriod):
         super().__init__(real_loop, on_quiet, threshold)
         self.idle = real_loop.idle(ref=False)  # while active, libuv polls without blocking
         self.check = real_loop.check(ref=False)
-        self.activity = 0
-        self.was_quiet = False
-        self._queue_callback: Callable[[Any, int], None] | None = None  # the loop's own
+        self.activity = 0  # what ran since the last check, besides our own watchers
+        self._originals: tuple[Any, Any] | None = None  # the loop's own methods, shadowed
 
     def loop_alive(self) -> bool:
         return bool(self.real._lib.uv_loop_alive(self.real.ptr))
 
-    def _count(self, watcher_ptr: Any, revents: int) -> None:
-        """Stands in for the real loop's ``_queue_callback``: counts everything but our own."""
+    def _queue_callback(self, watcher_ptr: Any, revents: int) -> None:
+        """Stands in for the real loop's: counts every watcher's callback but our own."""
         timer = self.quiet_timer
         if (
             watcher_ptr != self.idle._watcher
@@ -167,18 +166,33 @@ class LibuvQuietPeriod(QuietPeriod):
             and (timer is None or watcher_ptr != timer._watcher)
         ):
             self.activity += 1
-        assert self._queue_callback is not None
-        self._queue_callback(watcher_ptr, revents)
+        assert self._originals is not None
+        self._originals[0](watcher_ptr, revents)
+
+    def _run_callbacks(self) -> None:
+        """Stands in for the real loop's: counts runs that had callbacks to run.
+
+        gevent runs callbacks from libuv's check phase too, after the poll: without
+        counting them, work they did after the poll would look like a quiet loop.
+        """
+        if self.real._callbacks:
+            self.activity += 1
+        assert self._originals is not None
+        self._originals[1]()
 
     def watch(self, ref: bool) -> None:
         if self.phase is not None and ref == self.ref:
             return
         self.ref = ref
         if self.phase is None:
-            if self._queue_callback is None:
-                # An instance attribute shadows the method; deleting it puts the method back.
-                self._queue_callback = self.real._queue_callback
-                self.real._queue_callback = self._count
+            if self._originals is None:
+                real = self.real
+                # Instance attributes shadow the methods; deleting them puts them back.
+                self._originals = (real._queue_callback, real._run_callbacks)
+                real._queue_callback, real._run_callbacks = (
+                    self._queue_callback,
+                    self._run_callbacks,
+                )
             self.activity = 0
             self.check.start(self._on_check)
             self._wait_for_quiet()
@@ -189,7 +203,6 @@ class LibuvQuietPeriod(QuietPeriod):
 
     def _wait_for_quiet(self) -> None:
         self.phase = "idle"
-        self.was_quiet = False
         self.idle.ref = self.ref
         self.idle.start(_nothing)
 
@@ -199,6 +212,8 @@ class LibuvQuietPeriod(QuietPeriod):
         return quiet
 
     def _on_check(self) -> None:
+        # After each poll. Quiet: nothing ran since the last check (so nothing since
+        # before this poll) and the poll found nothing ready.
         quiet = self._quiet_since_last_look()
         if self.phase == "quiet":
             if not quiet:
@@ -206,14 +221,9 @@ class LibuvQuietPeriod(QuietPeriod):
                 self._wait_for_quiet()
             return
         if not quiet:
-            self.was_quiet = False
-            return
-        if not self.was_quiet:
-            self.was_quiet = True  # one more iteration: a whole nonblocking one must do nothing
             return
         threshold = self.threshold()
         if threshold <= 0:
-            self.was_quiet = False
             self.on_quiet()
             return
         self.idle.stop()
@@ -232,9 +242,9 @@ class LibuvQuietPeriod(QuietPeriod):
         self.idle.stop()
         self.check.stop()
         self._close_quiet_timer()
-        if self._queue_callback is not None:
-            del self.real._queue_callback
-            self._queue_callback = None
+        if self._originals is not None:
+            del self.real._queue_callback, self.real._run_callbacks
+            self._originals = None
 
     def close(self) -> None:
         self.stop()

@@ -265,8 +265,10 @@ class Scheduler:
                 break
             batch = self._take_due(deadline)
             # Now, not after: a callback may switch to a greenlet that runs on for long
-            # (the rest of its test) before the hub comes back here.
-            self._refresh()
+            # (the rest of its test) before the hub comes back here. Kept watching, but
+            # no longer keeping the loop alive, if nothing waits: the woken greenlet
+            # usually starts its next timer at once (a stop and a start cost more).
+            self._refresh(keep_watching=True)
             if len(batch) > 1:
                 batch = list(self.order.arrange("timers", batch))
             for timer in batch:
@@ -319,12 +321,14 @@ class Scheduler:
             return 0.0  # advance() moves the clock without waiting for a quiet period
         return clock.autojump_threshold
 
-    def _refresh(self) -> None:
+    def _refresh(self, keep_watching: bool = False) -> None:
         """Watch for a quiet loop while virtual timers or an advance() wait on the clock."""
         if self.clock is None:
             return
         advancing = self._advance is not None
         want = (advancing or self._active_refd > 0) if self._active or advancing else None
+        if want is None and keep_watching and self._watching is not None:
+            want = False
         if want is self._watching:
             return  # the common case: it runs at every timer start, stop and expiry
         self._watching = want

@@ -151,6 +151,15 @@ def test_real_socket_io_inside_virtual_time(gevent_clock):
         assert left.recv(5) == b"HELLO"
     assert gevent_clock.time() - start == 10
     echo.join()
+    # A reply at once, from a greenlet of this hub: ready at the next poll, so even
+    # with threshold 0 the timeout does not overtake it.
+    for _ in range(20):
+        echo = gevent.spawn(lambda: right.sendall(right.recv(5)))
+        left.sendall(b"again")
+        with gevent.Timeout(60):
+            assert left.recv(5) == b"again"
+        echo.join()
+    assert gevent_clock.time() - start == 10
     left.close()
     right.close()
 
