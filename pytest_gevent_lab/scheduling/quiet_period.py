@@ -194,7 +194,8 @@ class LibuvQuietPeriod(QuietPeriod):
                     self._run_callbacks,
                 )
             self.activity = 0
-            self.check.start(self._on_check)
+            if not self.check.active:  # (still on when stop() left it for _on_check)
+                self.check.start(self._on_check)
             self._wait_for_quiet()
         elif self.phase == "idle":
             self.idle.ref = ref
@@ -214,6 +215,9 @@ class LibuvQuietPeriod(QuietPeriod):
     def _on_check(self) -> None:
         # After each poll. Quiet: nothing ran since the last check (so nothing since
         # before this poll) and the poll found nothing ready.
+        if self.phase is None:
+            self.check.stop()  # see stop()
+            return
         quiet = self._quiet_since_last_look()
         if self.phase == "quiet":
             if not quiet:
@@ -238,9 +242,11 @@ class LibuvQuietPeriod(QuietPeriod):
             self.on_quiet()
 
     def stop(self) -> None:
+        # The check watcher stops itself in its next callback: stopped from elsewhere
+        # (code run from inside libuv's check phase, where gevent runs callbacks) it was
+        # at times still invoked, with its handle already cleared, by that same phase.
         self.phase = None
         self.idle.stop()
-        self.check.stop()
         self._close_quiet_timer()
         if self._originals is not None:
             del self.real._queue_callback, self.real._run_callbacks
@@ -249,7 +255,7 @@ class LibuvQuietPeriod(QuietPeriod):
     def close(self) -> None:
         self.stop()
         self.idle.close()
-        self.check.close()
+        self.check.close()  # the loop is being destroyed: nothing runs its phases any more
 
 
 def _nothing() -> None:

@@ -117,3 +117,41 @@ def test_what_outlives_a_virtual_test(
     pytester.makepyfile(test_1_heartbeat=dedent(SUITE), test_2_destroyed_hub=dedent(DESTROY))
     result = pytester.runpytest_subprocess("-p", "no:randomly", timeout=100)
     result.assert_outcomes(passed=7)
+
+
+# libuv: a clock stopped and started while gevent runs callbacks from inside libuv's
+# check phase (a busy test ending, the next one starting) once left a cleared check
+# watcher that libuv still invoked: "cannot use from_handle() on NULL pointer", then a
+# hang. Alternating busy virtual and real tests is what did it.
+BUSY = """
+import gevent
+import pytest
+
+
+def busy():
+    with gevent.Timeout(3600):
+        for _ in range(20000):
+            gevent.sleep(0)
+
+
+virtual = pytest.mark.gevent_virtual_time
+
+
+@pytest.mark.parametrize(
+    "clock",
+    [pytest.param("virtual", marks=virtual) if c == "v" else "real" for c in "vrrvvrvvrv"],
+)
+def test_busy(clock):
+    busy()
+"""
+
+
+@pytest.mark.timeout(90)
+def test_busy_virtual_and_real_tests_in_turn_on_libuv(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEVENT_LOOP", "libuv")
+    pytester.makepyfile(test_busy=dedent(BUSY))
+    result = pytester.runpytest_subprocess("-p", "no:randomly", timeout=60)  # it hung
+    result.assert_outcomes(passed=10)
+    assert "from_handle" not in result.stderr.str() + result.stdout.str()
