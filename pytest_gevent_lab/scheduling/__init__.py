@@ -1,9 +1,12 @@
 """Scheduling: the controlled hub loop, and virtual time on it (``gevent_virtual_time``).
 
-- ``controlled_loop``: the stand-in for ``hub.loop`` that owns timers and batch order;
-- ``order``: the order a batch of ready work runs in (FIFO; the seam for exploring schedules);
-- ``timers``, ``clock``, ``quiet_period``: virtual timers, the clock, when the clock may jump;
-- ``clock_functions``: ``time.*`` and ``datetime.now()`` on the virtual clock;
+- ``controlled_loop``: the stand-in for ``hub.loop`` (what gevent sees);
+- ``scheduler``, ``timers``, ``quiet_period``: virtual timers in a heap, and when the
+  clock may jump to the next one;
+- ``order``, ``ordered_callbacks``: the order a batch of ready work runs in (FIFO; the
+  seam for exploring schedules);
+- ``clock``, ``clock_functions``: the virtual clock, and ``time.*`` and
+  ``datetime.now()`` on it;
 - ``activation``, ``settings``, ``virtual_time``: one test's clock, which tests get one,
   and the pytest hooks, options and ``gevent_clock`` fixture.
 

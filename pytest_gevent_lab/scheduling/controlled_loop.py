@@ -13,16 +13,19 @@ a hub made before the plugin could choose the class would stay uncontrolled.
 What it controls today:
 
 - **time** (while a :class:`VirtualClock` runs): ``timer()`` returns
-  :class:`VirtualTimer` objects kept in a heap in virtual seconds; ``now()``
-  answers from the clock. The clock jumps to the next deadline when the loop
-  has been quiet for the clock's ``autojump_threshold`` (see ``quiet_period``);
-  timers due at the same instant run as one batch.
+  :class:`VirtualTimer` objects, which the :class:`Scheduler` keeps in a heap
+  in virtual seconds; ``now()`` answers from the clock. The clock jumps to the
+  next deadline when the loop has been quiet for the clock's
+  ``autojump_threshold`` (see ``quiet_period``); timers due at the same
+  instant run as one batch.
 - **order**: each batch (timers due together; the ``run_callback`` work of
-  one loop iteration) runs in the order an :class:`Order` gives; FIFO, gevent's
-  own order, by default. I/O watchers come from the real loop (``io``): that is
-  where a later order for I/O callbacks ready in one poll plugs in.
+  one loop iteration, see ``ordered_callbacks``) runs in the order an
+  :class:`Order` gives; FIFO, gevent's own order, by default. I/O watchers
+  come from the real loop (``io``): that is where a later order for I/O
+  callbacks ready in one poll plugs in.
 
-Everything else is the real loop's, looked up on it.
+Everything else is the real loop's, looked up on it. The hub gets its real loop
+back once neither is in use.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from gevent._hub_local import get_hub_if_exists, get_loop, set_loop
 
 from .clock import VirtualClock
 from .order import Order
-from .scheduler import Scheduler, _Callback
+from .ordered_callbacks import OrderedCallbacks
+from .scheduler import Scheduler
 from .timers import VirtualTimer
 
 _HUB_ATTR = "_gevent_lab_controlled_loop"  # one stand-in per hub, kept between tests
@@ -61,9 +65,10 @@ class ControlledLoop:
 
     controls_scheduling = True
 
-    __slots__ = ("_hub", "core", "io", "real", "run_callback")
+    __slots__ = ("_hub", "callbacks", "core", "io", "real", "run_callback")
     real: Any
     core: Scheduler
+    callbacks: OrderedCallbacks | None
     run_callback: Callable[..., Any]
     io: Callable[..., Any]
     _hub: weakref.ref[Any]
@@ -72,6 +77,7 @@ class ControlledLoop:
         self.real = real
         self._hub = weakref.ref(hub)
         self.core = Scheduler(real, hub)
+        self.callbacks = None  # while the order is not FIFO
         # The hot paths are the real loop's bound methods: no cost while FIFO.
         self.run_callback = real.run_callback
         # Seam for ordering I/O callbacks ready in one poll: wrap the watchers made here.
@@ -118,9 +124,13 @@ class ControlledLoop:
 
     def set_order(self, order: Order) -> None:
         """Run each batch in ``order``; FIFO leaves gevent's own order (and cost)."""
-        core = self.core
-        core.order = order
-        self.run_callback = self.real.run_callback if order.fifo else core.run_callback_in_order
+        self.core.order = order
+        if order.fifo:
+            self.callbacks = None
+            self.run_callback = self.real.run_callback
+        else:
+            self.callbacks = OrderedCallbacks(self.real, order)
+            self.run_callback = self.callbacks.run_callback
         self._release_if_unused()
 
     def _release_if_unused(self) -> None:
@@ -172,6 +182,7 @@ class ControlledLoop:
         return self.real.destroy()
 
     @property
-    def _callbacks(self) -> list[_Callback]:
+    def _callbacks(self) -> list[Any]:
         """Queued callbacks, as the real loop's attribute (the leak check reads it)."""
-        return [*self.real._callbacks, *self.core._batch]
+        ordered = self.callbacks.batch if self.callbacks is not None else []
+        return [*self.real._callbacks, *ordered]

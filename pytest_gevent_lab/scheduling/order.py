@@ -4,14 +4,17 @@ The controlled loop asks an :class:`Order` whenever it runs a *batch*: work
 that became ready together, where gevent itself promises no particular order.
 Two kinds of batch go through it today:
 
-- ``"timers"``: virtual timers due at the same instant (only under virtual time);
+- ``"timers"``: virtual timers due at the same instant (only under virtual
+  time; ``Scheduler``);
 - ``"callbacks"``: the ``run_callback`` work of one loop iteration (greenlet
   starts, ``sleep(0)``, event wake-ups, link notifications), when the order is
-  not :data:`FIFO` (FIFO keeps gevent's own queue, which costs nothing extra).
+  not :data:`FIFO` (``OrderedCallbacks``; FIFO keeps gevent's own queue, which
+  costs nothing extra).
 
 A third, I/O callbacks ready in one poll, has its place marked in
-``ControlledLoop.io``. An order may return the batch in any permutation; it
-must return every element exactly once.
+``ControlledLoop.io``: the watchers gevent makes come from there. An order is
+installed with ``controlled(hub).set_order(order)``; it may return the batch in
+any permutation, and must return every element exactly once.
 """
 
 from __future__ import annotations

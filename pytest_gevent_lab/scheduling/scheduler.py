@@ -2,8 +2,8 @@
 
 It keeps the virtual timers (a heap in virtual seconds), moves the clock when
 the loop has been quiet long enough (``quiet_period``), runs each batch of
-ready work in the order an :class:`Order` gives, and serves
-``VirtualClock.advance``. ``ControlledLoop`` is the face gevent sees; this is
+timers due at the same instant in the order an :class:`Order` gives, and
+serves ``VirtualClock.advance``. ``ControlledLoop`` is the face gevent sees; this is
 kept apart because that face looks every unknown attribute up on the real loop
 (``__getattr__``), which makes every attribute access on it slower, a cost the
 hot paths here (several per jump of the clock) should not pay.
@@ -16,7 +16,6 @@ import itertools
 import math
 import sys
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,40 +38,13 @@ class _Advance:
     greenlet: Any
 
 
-class _Callback:
-    """A ``run_callback`` entry while the order is not FIFO; gevent's callback interface."""
-
-    __slots__ = ("args", "callback")
-
-    def __init__(self, callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self.callback: Callable[..., Any] | None = callback
-        self.args: tuple[Any, ...] | None = args
-
-    def stop(self) -> None:
-        self.callback = self.args = None
-
-    close = stop
-
-    @property
-    def pending(self) -> bool:
-        return self.callback is not None
-
-    def __bool__(self) -> bool:
-        return self.args is not None
-
-    def __repr__(self) -> str:
-        return f"<ordered callback {self.callback!r}>"
-
-
 class Scheduler:
-    """Virtual timers, clock jumps and ordered batches of one hub's loop."""
+    """Virtual timers and clock jumps of one hub's loop."""
 
     __slots__ = (
         "_active",
         "_active_refd",
         "_advance",
-        "_batch",
-        "_batch_scheduled",
         "_due",
         "_heap",
         "_hub",
@@ -99,8 +71,6 @@ class Scheduler:
     _quiet: quiet_period.QuietPeriod | None
     _watching: bool | None
     _due: Any
-    _batch: list[_Callback]
-    _batch_scheduled: bool
 
     def __init__(self, real: Any, hub: Any) -> None:
         self.real = real
@@ -117,8 +87,6 @@ class Scheduler:
         self._quiet = None
         self._watching = None  # what _quiet was last asked: None (stopped), or its ref
         self._due = None
-        self._batch = []
-        self._batch_scheduled = False
 
     # --- the clock ---
 
@@ -395,31 +363,3 @@ class Scheduler:
             if self._advance is advance:  # interrupted (a timeout, a kill)
                 self._advance = None
                 self._refresh()
-
-    # --- ordered callbacks (when the order is not FIFO) ---
-
-    def run_callback_in_order(self, func: Callable[..., Any], *args: Any) -> _Callback:
-        callback = _Callback(func, args)
-        self._batch.append(callback)
-        if not self._batch_scheduled:
-            self._batch_scheduled = True
-            self.real.run_callback(self._run_batch)
-        return callback
-
-    def _run_batch(self) -> None:
-        # Callbacks added while this batch runs form the next one (run in the same pass of
-        # gevent's callback queue, as gevent runs callbacks added while it runs them).
-        batch, self._batch = self._batch, []
-        self._batch_scheduled = False
-        ordered = self.order.arrange("callbacks", batch) if len(batch) > 1 else batch
-        for callback in ordered:
-            func, args = callback.callback, callback.args
-            if func is None or args is None:
-                continue  # stopped
-            callback.callback = None
-            try:
-                func(*args)
-            except:  # noqa: E722 - as gevent's loop: the hub reports it
-                self.real.handle_error(callback, *sys.exc_info())
-            finally:
-                callback.args = None
