@@ -42,10 +42,23 @@ def check_threshold(value: object, what: str = "") -> float:
 class VirtualClock:
     """The virtual clock of one test; the ``gevent_clock`` fixture returns it.
 
-    ``time()`` is the test's virtual ``time.monotonic()``. When no greenlet
-    can run and no I/O has become ready for ``autojump_threshold`` real
-    seconds, the clock jumps to the next timer (``jumps`` counts those
-    jumps). ``advance(seconds)`` moves it forward explicitly::
+    ``time()`` is the test's virtual ``time.monotonic()``. The clock stands
+    still while greenlets run. When no greenlet can run and no I/O has become
+    ready for ``autojump_threshold`` real seconds, it jumps to the next timer
+    (``jumps`` counts those jumps); any I/O that becomes ready (a socket, a
+    thread's result, a real timer) starts that period over.
+
+    What ``autojump_threshold`` guarantees: a timer fires while something real
+    is on its way (a reply from a server in another thread or process, a
+    threadpool job) only if nothing at all became ready for a whole threshold.
+    With 0, the default, the clock jumps as soon as a poll made after the last
+    thing that ran finds nothing ready: sleeps cost nothing, but a
+    ``Timeout(5)`` around a request that takes 50 ms fires at once. Set it
+    above the latency of the real I/O the test waits on; each jump then waits
+    that long in real time. Greenlets of the same hub talking through sockets
+    need no threshold: their data is ready at the next poll.
+
+    ``advance(seconds)`` moves the clock forward explicitly::
 
         def test_heartbeat(gevent_clock):
             beats = []

@@ -113,6 +113,15 @@ def test_option_and_ini_apply_to_every_test_but_speedup_ones(
     result.stdout.fnmatch_lines(["gevent-lab: virtual time: every test except concurrent_speedup*"])
 
 
+@pytest.mark.timeout(120)
+def test_the_option_reaches_xdist_workers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        PROBE + "".join(f"\n\ndef test_{n}():\n    assert probe()\n" for n in range(4))
+    )
+    result = pytester.runpytest_subprocess("-n", "2", "--gevent-virtual-time", timeout=100)
+    result.assert_outcomes(passed=4)
+
+
 def test_the_option_is_listed_in_help(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["gevent-lab*", "*--gevent-virtual-time*"])
