@@ -97,9 +97,9 @@ class VirtualTest:
         if not self.expired:
             self.expired.append(
                 f"virtual time bound: {self.nodeid} ran for {self.bound:g} virtual seconds "
-                f"(one virtual day plus its gevent_timeout) and was still waiting on "
-                "greenlets, with a timer (a ticker, a retry loop) keeping the clock moving. "
-                f"What each greenlet was doing:\n{_tree()}\n"
+                "and was still waiting on greenlets, with a timer (a ticker, a retry loop) "
+                "keeping the clock moving (the bound: one virtual day, plus the test's "
+                f"gevent_timeout). What each greenlet was doing:\n{_tree()}\n"
                 "If the test really needs more virtual time, give it "
                 "@pytest.mark.gevent_timeout(S): under virtual time it counts virtual seconds."
             )
