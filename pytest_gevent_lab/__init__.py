@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .interleaving.log import Interleaving
     from .interleaving.sequencer import Sequencer
     from .interleaving.switch_trace import SwitchTrace
+    from .scheduling.clock import VirtualClock
     from .speedup.turns import Mode as GeventMode
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "Sequencer",
     "Spawn",
     "SwitchTrace",
+    "VirtualClock",
     "__version__",
     "watch",
 ]
@@ -72,6 +74,7 @@ _LAZY = {
     "Sequencer": ("interleaving.sequencer", "Sequencer"),
     "Spawn": ("greenlets.fixtures", "Spawn"),
     "SwitchTrace": ("interleaving.switch_trace", "SwitchTrace"),
+    "VirtualClock": ("scheduling.clock", "VirtualClock"),
     "watch": ("greenlets.blocking", "watch"),
 }
 

@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import pytest
 
-from . import results, traces
+from . import (
+    real_time,  # noqa: F401  (loaded now, before any test can make clocks virtual)
+    results,
+    traces,
+)
 from .claims import plugin as claims
 from .claims.figures import record_figure
 from .greenlets import plugin as greenlets
@@ -21,11 +25,14 @@ from .greenlets.fixtures import gevent_pool, spawn
 from .greenlets.servers import wsgi_server
 from .interleaving.fixtures import interleaving, sequencer, switch_trace
 from .patching import mode as patching
+from .scheduling import gevent_clock
+from .scheduling import virtual_time as scheduling
 from .speedup import plugin as speedup
 from .speedup.plugin import gevent_mode
 
 # Fixtures pytest finds in this module's namespace.
 __all__ = [
+    "gevent_clock",
     "gevent_mode",
     "gevent_pool",
     "interleaving",
@@ -41,6 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     patching.add_options(parser)
     greenlets.add_options(parser)
     speedup.add_options(parser)
+    scheduling.add_options(parser)
     results.add_options(parser)
     traces.add_options(parser)
 
@@ -58,6 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
     results.configure(config)
     patching.configure(config)
     greenlets.configure(config)
+    scheduling.configure(config)
     speedup.configure(config)
     claims.configure(config)
     traces.configure(config)

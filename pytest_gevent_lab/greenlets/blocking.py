@@ -34,6 +34,7 @@ from gevent.hub import Hub
 from gevent.monkey import get_original
 
 from .. import patching
+from ..real_time import perf_counter  # a block is real time, also under virtual time
 from .exceptions import HubBlockedError
 from .naming import describe
 
@@ -84,14 +85,14 @@ class _Slices:
 
     def begin(self, glet: Any, counts: bool) -> None:
         """A slice of ``glet`` starts; it blocks the hub if ``counts`` (others were waiting)."""
-        self.running, self.started = glet, time.perf_counter()
+        self.running, self.started = glet, perf_counter()
         self.cpu_started = time.thread_time()
         self.waited_started = self.waited()
         self.slice += 1
         self.counts = counts
 
     def _end_slice(self, origin: Any) -> None:
-        elapsed = time.perf_counter() - self.started
+        elapsed = perf_counter() - self.started
         cpu = time.thread_time() - self.cpu_started
         waited = self.waited() - self.waited_started
         self.running = None
@@ -117,7 +118,7 @@ class _Slices:
         current, running, started = self.slice, self.running, self.started
         if running is None:
             return
-        elapsed = time.perf_counter() - started
+        elapsed = perf_counter() - started
         if elapsed >= self.result.threshold and elapsed > self.result.longest:
             # No frame: the greenlet runs a C function directly (spawn(time.sleep, 1)).
             # Its repr, taken now while it runs, still names the function and arguments.

@@ -80,15 +80,15 @@ def configure_early(early_config: pytest.Config) -> None:
     skip_source = "--gevent-patch-skip"
     if skip_value is None:
         skip_value, skip_source = early_config.getini("gevent_patch_skip"), "gevent_patch_skip"
-    elif not enabled and process.process_report() is None:
-        raise pytest.UsageError(
-            f"--gevent-patch-skip={','.join(skip_value)} has no effect: this run does not patch. "
-            "Add --gevent-patch (or ini gevent_patch = true), or leave the option out"
-        )
     try:
         skip = process.check_skip_names(process.split_names(skip_value), skip_source)
     except process.UnknownPatchName as error:
         raise pytest.UsageError(str(error)) from None
+    if skip and skip_source.startswith("--") and not enabled and process.process_report() is None:
+        raise pytest.UsageError(
+            f"--gevent-patch-skip={','.join(skip)} has no effect: this run does not patch. "
+            "Add --gevent-patch (or ini gevent_patch = true), or leave the option out"
+        )
 
     role = xdist.role(namespace)
     if role == "worker":

@@ -21,6 +21,8 @@ For the other capabilities, the recording API (see ``recorder``)::
         recorder.speedup_rounds(sequential_s, concurrent_s, required=2.1)
         recorder.schedules(failing_steps, passing_steps, first_difference=7)
         recorder.use_clock(clock.time)  # virtual time
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

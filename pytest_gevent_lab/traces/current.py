@@ -3,6 +3,8 @@
 Both look-ups return None when ``--gevent-trace`` is off, so a caller pays
 one check: ``recorder = active_recorder(); if recorder is not None: ...``.
 This module imports nothing heavy: callers import it at start-up.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

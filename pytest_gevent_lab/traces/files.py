@@ -4,6 +4,8 @@ The name keeps the node id readable (``tests/test_a.py::test_b[1]`` becomes
 ``tests.test_a.py__test_b_1``); an id with other characters, or too long for a
 file name, also gets a short hash of the id, so two tests never share a file,
 also when xdist workers write into the same folder at once.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Each mark is a small shape of its own colour with a tooltip saying what, when
 and, where known, why; the key at the bottom lists only the kinds present.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

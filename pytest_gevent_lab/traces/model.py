@@ -3,6 +3,8 @@
 Times are seconds since the recording began (the writers turn them into
 microseconds or pixels). Greenlets appear by name only: a timeline outlives the
 greenlets it describes and is built once, when the files are written.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ The folder is created and tried at start-up: one that cannot be written is a
 usage error before any test runs, not a lost picture after a failure. A
 relative path is relative to where pytest was started (the command line) or
 to the ini file (the ini value), as pytest does for its own paths.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

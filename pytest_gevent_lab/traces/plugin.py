@@ -13,6 +13,8 @@ report is made. The report that first says the test failed already names
 both files (their names do not depend on the content): xdist sends each
 report to the controller as soon as it is made, so naming them later would
 not reach the terminal.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

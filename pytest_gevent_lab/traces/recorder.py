@@ -24,6 +24,8 @@ The API for the other capabilities (all optional, all cheap)::
 
 Times given to it are readings of ``recorder.clock`` (``time.perf_counter``
 unless :meth:`Recorder.use_clock` replaced it).
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ difference marked.
 Both columns show the same window of steps around the first difference (the
 steps before it are the same in both, so most of them are only counted), each
 step in the colour of its greenlet's lane.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Bars side by side per round show at a glance whether one slow round decided
 the verdict; the dashed lines are the medians the failure message quotes.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

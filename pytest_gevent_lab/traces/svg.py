@@ -3,6 +3,8 @@
 Text is estimated, not measured (a picture must not need a browser to be made):
 labels use a monospace font, whose advance is close to 0.6 em in every common
 one, so a label can be cut to the room it has.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ carry an error, leak or kill mark and the busiest others, and says how many it
 left out. ``concurrent_speedup`` rounds and a pair of schedules, when the
 timeline has them, are drawn below the lanes (``speedup_chart``,
 ``schedule_diff``).
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

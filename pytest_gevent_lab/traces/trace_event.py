@@ -13,6 +13,8 @@ microseconds since the recording began. Results that are not on the time line
 keep as metadata.
 
 One event per line: a 100,000-switch trace stays greppable and diffable.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 
-def test_a_test_that_destroys_the_hub_does_not_break_the_next(run_in_process) -> None:
+
+def test_a_test_that_destroys_the_hub_does_not_break_the_next(pytester: pytest.Pytester) -> None:
     # issue 10 item 6: the plugin's kill failed on the destroyed hub, and the
     # next tests died in RecursionError / InvalidSwitchError / IndexError.
-    result = run_in_process(
+    # In a subprocess: after gevent recreates a destroyed default loop, a wait
+    # that should raise LoopExit blocks forever, in whatever process ran it.
+    pytester.makepyfile(
         """
         import gevent
 
@@ -22,9 +26,9 @@ def test_a_test_that_destroys_the_hub_does_not_break_the_next(run_in_process) ->
 
         def test_and_errors_are_still_caught():
             gevent.spawn(lambda: 1 / 0).join()
-        """,
-        args=("-W", "default"),
+        """
     )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-W", "default", timeout=120)
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["FAILED *::test_and_errors_are_still_caught*"])
     result.stdout.no_fnmatch_line("*RecursionError*")

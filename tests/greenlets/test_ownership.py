@@ -120,7 +120,9 @@ def test_threads_of_a_patched_run_are_never_killed_as_leaks(pytester: pytest.Pyt
             EXECUTOR.shutdown(wait=True)
         """,
     )
-    result = run_subprocess(pytester, "--gevent-patch", "-W", "error::pytest.PytestWarning")
+    result = run_subprocess(
+        pytester, "--gevent-patch", "-W", "error::pytest_gevent_lab.GreenletLeakWarning"
+    )
     result.assert_outcomes(passed=2)
     result.stdout.no_fnmatch_line("*GreenletLeakWarning*")
 

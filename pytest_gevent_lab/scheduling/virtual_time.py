@@ -1,0 +1,163 @@
+"""The pytest side of virtual time: options, the plugin object's hooks, ``gevent_clock``.
+
+Hook order matters: the clock starts in a wrapper around setup, before any
+fixture (and before the call, so the plugin's own gevent timeout counts virtual
+seconds), and stops in a ``tryfirst`` wrapper around teardown, after the leak
+checks (so killing a leaked greenlet waits virtual seconds).
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from functools import partial
+from typing import Any
+
+import pytest
+
+from ..greenlets.owners import tracker_key
+from ..greenlets.settings import for_item as per_test_settings  # the test's gevent_timeout
+from . import settings
+from .activation import VIRTUAL_BOUND, VirtualTest
+from .clock import VirtualClock
+
+PLUGIN_NAME = "gevent_lab_virtual_time"
+OPTION = "--gevent-virtual-time"
+INI = "gevent_virtual_time"
+
+_spec_key = pytest.StashKey["settings.VirtualTimeSpec | str"]()  # a str: the marker's error
+_active_key = pytest.StashKey[VirtualTest]()
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gevent-lab")
+    group.addoption(
+        OPTION,
+        action="store_true",
+        default=None,
+        dest="gevent_virtual_time",
+        help="run every test (except concurrent_speedup ones) on a virtual clock: sleeps, "
+        "timeouts and timers take no real time (ini: gevent_virtual_time = true).",
+    )
+    parser.addini(
+        INI,
+        type="bool",
+        default=False,
+        help="gevent-lab: run every test on a virtual clock (as --gevent-virtual-time).",
+    )
+
+
+def configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", settings.MARKER_LINE)
+    config.pluginmanager.register(VirtualTimePlugin(config), PLUGIN_NAME)
+
+
+class VirtualTimePlugin:
+    """Which tests run on a virtual clock (checked at collection), and the header line."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        option = config.getoption("gevent_virtual_time")
+        self.every_test = bool(config.getini(INI)) if option is None else bool(option)
+
+    def pytest_report_header(self) -> list[str]:
+        if not self.every_test:
+            return []
+        return [
+            "gevent-lab: virtual time: every test except concurrent_speedup ones "
+            f"(autojump_threshold 0 s unless marked; bound {VIRTUAL_BOUND:g} virtual s)"
+        ]
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        settings.check_collected(metafunc)
+
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        used = False
+        for item in items:
+            try:
+                spec = settings.resolve(item, self.every_test)
+            except ValueError as error:  # an item type pytest_generate_tests did not see
+                item.stash[_spec_key] = f"{item.nodeid}: @pytest.mark.{settings.MARKER}: {error}"
+                used = True
+                continue
+            if spec is not None:
+                item.stash[_spec_key] = spec
+                used = True
+        # The per-test hooks cost every test of every run: only where a test needs them.
+        if used and not config.pluginmanager.has_plugin(RUNS_NAME):
+            config.pluginmanager.register(VirtualTimeRuns(), RUNS_NAME)
+
+
+RUNS_NAME = PLUGIN_NAME + ".runs"
+
+
+class VirtualTimeRuns:
+    """Starts and stops the clock of each virtual-time test."""
+
+    # trylast: the innermost wrapper, so that an error here (a failed start) passes through
+    # the other plugins' setup wrappers, whose teardown expects their setup to have run.
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, object, object]:
+        spec = item.stash.get(_spec_key, None)
+        if isinstance(spec, str):
+            pytest.fail(spec, pytrace=False)
+        if spec is not None and _active_key not in item.stash:
+            test = VirtualTest(
+                item.nodeid,
+                spec.autojump_threshold,
+                per_test_settings(item).gevent_timeout,
+                partial(_test_greenlets, item.config),
+            )
+            item.stash[_active_key] = test
+            test.start()
+        return (yield)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, object, object]:
+        try:
+            return (yield)
+        finally:
+            _end(item)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        try:
+            return (yield)
+        finally:  # teardown always runs; this is for an interrupted protocol
+            _end(item)
+
+
+def _test_greenlets(config: pytest.Config) -> list[Any]:
+    from ..greenlets.waiting import owned_greenlets  # imports gevent: only when needed
+
+    owner = config.stash[tracker_key].test
+    return owned_greenlets(owner) if owner is not None else []
+
+
+def _end(item: pytest.Item) -> None:
+    test = item.stash.get(_active_key, None)
+    if test is not None:
+        del item.stash[_active_key]
+        test.end()
+
+
+@pytest.fixture
+def gevent_clock(request: pytest.FixtureRequest) -> VirtualClock:
+    """The test's virtual clock; requesting it runs the test on one.
+
+    ``.time()`` (virtual ``time.monotonic()``), ``.advance(seconds)``,
+    ``.autojump_threshold`` (real seconds of quiet before a jump; settable),
+    ``.jumps``. See README, "Deterministic time".
+    """
+    test = request.node.stash.get(_active_key, None)
+    if test is None:
+        pytest.fail(
+            f"{request.node.nodeid}: gevent_clock was requested after setup began "
+            "(request.getfixturevalue?); request it as a test argument, or mark the test "
+            f"@pytest.mark.{settings.MARKER}, so that the clock starts before setup",
+            pytrace=False,
+        )
+    clock: VirtualClock = test.clock
+    return clock

@@ -1,0 +1,105 @@
+"""Virtual time together with the plugin's other checks: errors, leaks, the interleaving log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conftest import RunModule
+
+
+def test_errors_of_virtual_timers_fail_the_test(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        """
+        import gevent
+        import pytest
+
+        pytestmark = pytest.mark.gevent_virtual_time
+
+        def test_a_greenlet_woken_by_a_virtual_timer_dies():
+            gevent.spawn_later(5, lambda: 1 / 0)
+            gevent.sleep(10)
+
+        def test_a_raw_timer_callback_raises():
+            gevent.get_hub().loop.timer(5).start(lambda: {}["missing"])
+            gevent.sleep(10)
+
+        def test_the_next_test_is_clean(gevent_clock):
+            gevent.sleep(10)
+        """
+    )
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*GreenletError: *died with ZeroDivisionError: division by zero during call of "
+            "*test_a_greenlet_woken_by_a_virtual_timer_dies*",
+            "*GreenletError: *VirtualTimer* died with KeyError: 'missing' during call of "
+            "*test_a_raw_timer_callback_raises*",
+        ]
+    )
+
+
+def test_a_greenlet_left_sleeping_is_a_leak_and_never_wakes_later(
+    run_in_process: RunModule,
+) -> None:
+    result = run_in_process(
+        """
+        import gevent
+        import pytest
+
+        woke = []
+
+        @pytest.mark.gevent_virtual_time
+        def test_leaves_a_sleeper():
+            gevent.spawn_later(100, woke.append, "spawn_later")
+            gevent.spawn(lambda: gevent.sleep(100) or woke.append("sleep"))
+            gevent.sleep(0)
+
+        def test_after_it():
+            gevent.sleep(0.05)
+            assert woke == []
+        """,
+        args=("-W", "error::pytest_gevent_lab.GreenletLeakWarning"),  # an error at teardown
+    )
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*GreenletLeakWarning: *::test_leaves_a_sleeper: greenlet(s) started with plain*killed*"]
+    )
+
+
+def test_interleaving_events_carry_virtual_times(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        """
+        import gevent
+        import pytest
+
+        @pytest.mark.gevent_virtual_time
+        def test_times(interleaving, gevent_clock):
+            def worker(name, seconds):
+                gevent.sleep(seconds)
+                interleaving.record(name)
+
+            start = gevent_clock.time()
+            gevent.joinall([gevent.spawn(worker, "slow", 20), gevent.spawn(worker, "fast", 10)])
+            interleaving.assert_order(["fast", "slow"])
+            assert [event.time - start for event in interleaving.events] == [10, 20]
+        """
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_hub_blocking_is_still_measured_in_real_time(run_in_process: RunModule) -> None:
+    result = run_in_process(
+        """
+        import gevent
+        import pytest
+        from gevent.monkey import get_original
+
+        @pytest.mark.gevent_virtual_time
+        @pytest.mark.gevent_block_threshold(0.05)
+        def test_blocks(spawn):
+            spawn(get_original("time", "sleep"), 0.3)
+            gevent.sleep(1)
+        """
+    )
+    result.assert_outcomes(failed=1)
