@@ -240,6 +240,8 @@ BLOCK_FLOOR = 1e-3
 # The CPU hint is given when CPU time alone caps the speedup below this many
 # times the required ratio: the waits could overlap fully and still not reach it.
 CPU_CAP_SLACK = 1.25
+# From this share of the sequential runs' time on a CPU a body is called CPU-bound.
+CPU_BOUND = 0.5
 
 
 def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
@@ -283,13 +285,20 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
             f"a blocking call kept gevent's hub from running for "
             f"{format_seconds(blocked.longest_block)} at a time{fix}{where}"
         )
-    elif cpu_bound:
+    elif cpu_bound and busy >= CPU_BOUND:
         prefix = f"{equal} and " if verdict.no_speedup_beyond_noise else ""
         hints.append(
             f"{prefix}the body kept the CPU busy {busy:.0%} of the time it could run: "
             "CPU-bound work gains nothing from greenlets (only waiting, on sockets, sleeps or "
-            f"subprocesses, overlaps); with that share of its sequential runs on the CPU, no "
-            f"concurrent run can be more than about {cap:.2f}x faster"
+            f"subprocesses, overlaps), so no concurrent run can be more than about {cap:.2f}x "
+            "faster"
+        )
+    elif cpu_bound:
+        hints.append(
+            f"the body spent {busy:.0%} of its sequential runs on the CPU, and only waiting "
+            f"overlaps: no concurrent run can be more than about {cap:.2f}x faster, too little "
+            f"for the required {verdict.required:.2f}x (lower min_speedup, or give the body "
+            "more waiting per unit of work)"
         )
     elif verdict.no_speedup_beyond_noise and not noisy and not alone and not nested:
         hints.append(
