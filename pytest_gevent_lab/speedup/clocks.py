@@ -31,9 +31,19 @@ class ThreadClocks:
                 return int(os.pread(self._schedstat, 128, 0).split()[1]) / 1e9
         return 0.0
 
-    def now(self) -> tuple[float, float]:
-        """``(wall, waiting)``: what a turn of a run records at its start and end."""
-        return time.perf_counter(), self.waiting()
+    # An interval's waiting must fall inside its wall time: a start reads the
+    # wall clock first, an end reads it last. (Read the other way round, a
+    # preemption between the two reads was counted as waiting but not as wall
+    # time: CPU-bound runs under load "waited" 1.5-2x their wall time.)
+    def start(self) -> tuple[float, float]:
+        """``(wall, waiting)`` at the start of an interval."""
+        wall = time.perf_counter()
+        return wall, self.waiting()
+
+    def end(self) -> tuple[float, float]:
+        """``(wall, waiting)`` at the end of an interval."""
+        waiting = self.waiting()
+        return time.perf_counter(), waiting
 
     def cpu_and_waiting(self) -> tuple[float, float]:
         """This thread's seconds on a CPU and waiting for one.

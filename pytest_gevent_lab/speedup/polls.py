@@ -30,11 +30,11 @@ class PollIdle:
         self._since: tuple[float, float] | None = None
 
     def before_poll(self) -> None:
-        self._since = self.clocks.now()
+        self._since = self.clocks.start()
 
     def after_poll(self) -> None:
         if self._since is not None:
-            wall, waiting = self.clocks.now()
+            wall, waiting = self.clocks.end()
             self.seconds += max(0.0, (wall - self._since[0]) - (waiting - self._since[1]))
             self._since = None
 

@@ -170,11 +170,12 @@ def _call_once(
         try:
             with watchdog, _no_gc():
                 polled = probes.poll_seconds()
-                cpu_start, ready_start = clocks.cpu_and_waiting()
+                # the CPU and waiting clocks are read inside the wall time (see clocks)
                 start = time.perf_counter()
+                cpu_start, ready_start = clocks.cpu_and_waiting()
                 function(**testargs)
-                seconds = time.perf_counter() - start
                 cpu_end, ready_end = clocks.cpu_and_waiting()
+                seconds = time.perf_counter() - start
                 polled_end = probes.poll_seconds()
         except gevent.Timeout as expired:
             if expired is not watchdog:

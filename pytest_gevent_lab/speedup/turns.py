@@ -120,7 +120,7 @@ class _Turn:
         # A link: called when a member dies, also one killed before it ever ran.
         self.members -= 1
         if self.members == 0:
-            self.ended = self.turns.clocks.now()
+            self.ended = self.turns.clocks.end()
             if self.began:
                 self.turns.turn_over()
 
@@ -150,7 +150,7 @@ class _InTurn:
         __tracebackhide__ = True  # pytest shows the user's function, not this
         if self.spawner_turn is None:  # a top greenlet: its turn starts now
             turn: _Turn = getattr(getcurrent(), _TURN_ATTR)
-            turn.ran = turn.turns.clocks.now()
+            turn.ran = turn.turns.clocks.start()
         try:
             return self.func(*args, **kwargs)
         except BaseException as error:
