@@ -174,22 +174,19 @@ def failure_message(verdict: Verdict, plan: RunPlan, hint: str | None, runs: lis
     if plan.rounds_run > plan.rounds:
         more = plan.rounds_run - plan.rounds
         extended = f" (the first {plan.rounds} left it undecided, so {more} more ran)"
+    head = [
+        "concurrent_speedup: the concurrent run was not faster by the required ratio beyond noise"
+    ]
     if inconclusive(verdict, plan):
-        head = (
-            f"concurrent_speedup: inconclusive: after {plan.rounds_run} timed pairs, the most "
-            f"this test runs ({SECOND_LOOK_ROUNDS} x rounds), the rounds vary too much to tell "
-            f"whether the concurrent run is faster by the required ratio: the medians show "
-            f"{verdict.ratio:.2f}x but the spread of the rounds (sequential "
+        head.append(
+            f"  inconclusive: after {plan.rounds_run} timed pairs, the most this test runs "
+            f"({SECOND_LOOK_ROUNDS} x rounds), the rounds vary too much to tell: the medians "
+            f"show {verdict.ratio:.2f}x but the spread of the rounds (sequential "
             f"{_spread(verdict.sequential)}, concurrent {_spread(verdict.concurrent)} around "
             "their medians) supports less"
         )
-    else:
-        head = (
-            "concurrent_speedup: the concurrent run was not faster by the required ratio "
-            "beyond noise"
-        )
     lines = [
-        head,
+        *head,
         f"  sequential: {verdict.sequential.describe()}",
         f"  concurrent: {verdict.concurrent.describe()}",
         f"  speedup:    {verdict.ratio:.2f}x (median / median); {supported}",

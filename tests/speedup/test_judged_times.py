@@ -36,7 +36,7 @@ def test_a_concurrent_run_counts_at_least_its_greenlets_start_plus_their_turns()
     # 3.2 ms, but the 6 ms greenlet alone took 6.1 ms in the sequential run.
     alone = RunTime(9.4 * MS, 0.3 * MS, 0.0, turns=((0.0, 6.1 * MS), (6.1 * MS, 3.2 * MS)))
     hidden = RunTime(
-        9.4 * MS, 0.2 * MS, 6.2 * MS, turns=((0.05 * MS, 3.1 * MS), (0.1 * MS, 3.1 * MS))
+        9.4 * MS, 0.3 * MS, 6.2 * MS, turns=((0.05 * MS, 3.1 * MS), (0.1 * MS, 3.1 * MS))
     )
     assert hidden.own == pytest.approx(3.2 * MS)
     sequential, concurrent = judged_times([(alone, hidden)])
@@ -63,8 +63,17 @@ def test_cpu_time_the_concurrent_run_saved_is_no_speedup() -> None:
     alone = RunTime(36 * MS, 35.8 * MS, 0.0)
     batched = RunTime(33.5 * MS, 33.4 * MS, 0.0)
     sequential, concurrent = judged_times([(alone, batched)] * 5)
-    assert concurrent == pytest.approx([35.8 * MS] * 5)
+    assert concurrent == pytest.approx([(33.5 + 2.4) * MS] * 5)
     assert not decide(sequential, concurrent, 1.0).passed
+
+
+def test_the_cpu_added_back_keeps_the_concurrent_runs_own_noise() -> None:
+    # Time neither on a CPU nor waiting for one (a VM's stolen time looks like
+    # that) stays in both runs' times, so it cannot favour either mode.
+    alone = RunTime(40 * MS, 35.8 * MS, 0.0)
+    stolen = RunTime(38 * MS, 33.4 * MS, 0.0)
+    _, concurrent = judged_times([(alone, stolen)])
+    assert concurrent == pytest.approx([(38 + 2.4) * MS])
 
 
 def test_turns_of_different_counts_are_matched_as_far_as_both_go() -> None:
