@@ -230,7 +230,9 @@ def test_threads_overlap_io_waits_too(record_figure: RecordFigure, slow_url: str
         for _ in range(5):
             fetch()
 
-    overlap = ratio_above(one_after_another, lambda: _on_five_threads(fetch), 2.5)
+    # 2x: far from "very poorly" (1x), and below what five threads waiting for a
+    # CPU on a loaded machine still reach (3.2x at a load average of 20 on 2 cores).
+    overlap = ratio_above(one_after_another, lambda: _on_five_threads(fetch), 2)
     record_figure("5 requests one after another, median", median(overlap.first), "s")
     record_figure("5 requests on 5 threads, median", median(overlap.second), "s")
     _record_ratio(record_figure, "speedup of threads", overlap)
