@@ -18,7 +18,15 @@ from typing import Any, TypedDict
 import pytest
 
 from .. import results
-from .stats import MARGIN, SECOND_LOOK_ROUNDS, Spread, Verdict, format_seconds, min_rounds
+from .stats import (
+    MARGIN,
+    SECOND_LOOK_ROUNDS,
+    RunTime,
+    Spread,
+    Verdict,
+    format_seconds,
+    min_rounds,
+)
 
 PROPERTY = "gevent_lab_speedup"
 # junitxml property name -> entry key: the figures a CI page shows at a glance.
@@ -221,7 +229,7 @@ def _waiting_share(runs: list[Run]) -> float:
 
 def own_seconds(run: Run) -> float:
     """The run's wall time less its waiting for a CPU (see stats.RunTime.own)."""
-    return min(run.seconds, max(run.seconds - run.ready_seconds, run.cpu_seconds))
+    return RunTime(run.seconds, run.cpu_seconds, run.ready_seconds).own
 
 
 def _busy(runs: list[Run]) -> float:
@@ -230,8 +238,9 @@ def _busy(runs: list[Run]) -> float:
     return min(1.0, sum(run.cpu_seconds for run in runs) / own) if own > 0 else 1.0
 
 
-# A block this much longer than the run's waiting for a CPU, and at least this
-# long, is one call holding the hub (a preempted slice looks like a block too).
+# Idle time outside the hub's poll (or, unmeasured, a block beyond the run's
+# waiting for a CPU) of at least this share of a concurrent run and this long is
+# a call that held the whole thread, not scheduling noise.
 BLOCK_SHARE = 0.2
 BLOCK_FLOOR = 1e-3
 # The CPU hint is given when CPU time alone caps the speedup below this many
