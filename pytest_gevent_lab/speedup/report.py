@@ -233,9 +233,14 @@ def own_seconds(run: Run) -> float:
 
 
 def _busy(runs: list[Run]) -> float:
-    """Share of the runs' own time spent on a CPU."""
-    own = sum(own_seconds(run) for run in runs)
-    return min(1.0, sum(run.cpu_seconds for run in runs) / own) if own > 0 else 1.0
+    """Share of a run's own time spent on a CPU, the median run's.
+
+    The median, not the total: on a loaded machine a few runs of a CPU-bound
+    body show idle time (the block watch's sampler thread took the GIL and then
+    waited for a CPU; a page fault read code from disk), up to half of a short run.
+    """
+    shares = sorted(min(1.0, run.cpu_seconds / max(own_seconds(run), 1e-9)) for run in runs)
+    return shares[len(shares) // 2] if shares else 1.0
 
 
 # Idle time outside the hub's poll (or, unmeasured, a block beyond the run's
