@@ -103,3 +103,35 @@ def test_hub_blocking_is_still_measured_in_real_time(run_in_process: RunModule) 
         """
     )
     result.assert_outcomes(failed=1)
+
+
+def test_the_virtual_time_bound_is_not_a_leftover_timer_of_a_busy_test(
+    run_in_process: RunModule,
+) -> None:
+    # Thousands of switches make the leak check walk the heap for timers the
+    # test left; the plugin's own bound timer (stopped after it) is not one.
+    result = run_in_process(
+        """
+        import time
+        import gevent
+        import pytest
+
+        @pytest.mark.gevent_virtual_time
+        def test_polls_for_an_hour():
+            deadline = time.monotonic() + 3600
+            while time.monotonic() < deadline:
+                gevent.sleep(0.5)
+
+        @pytest.mark.gevent_virtual_time
+        def test_leaves_a_timer():
+            for _ in range(3000):
+                gevent.sleep(0)
+            gevent.get_hub().loop.timer(50).start(lambda: None)
+        """,
+        args=("-W", "error::pytest_gevent_lab.GreenletLeakWarning"),
+    )
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*GreenletLeakWarning: *::test_leaves_a_timer: timer(s) started during the test*(1)*"]
+    )
+    result.stdout.no_fnmatch_line("*_expire*")
