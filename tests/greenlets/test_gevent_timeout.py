@@ -46,14 +46,15 @@ def test_command_line_and_ini_and_precedence(lab: Lab) -> None:
 
         @pytest.mark.gevent_timeout(0)
         def test_marker_zero_turns_it_off():
-            gevent.sleep(0.001)
+            gevent.sleep(0.2)  # longer than the ini's and the command line's limit
         """
     )
     result = lab.run()
     result.assert_outcomes(failed=1, passed=1)
     result.stdout.fnmatch_lines(["*gevent timeout after 0.05 s in *::test_ini_applies*"])
-    result = lab.run("--gevent-timeout=0.02")  # CLI beats ini
-    result.stdout.fnmatch_lines(["*gevent timeout after 0.02 s*"])
+    result = lab.run("--gevent-timeout=0.02")  # CLI beats ini, the marker beats both
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(["*gevent timeout after 0.02 s in *::test_ini_applies*"])
 
 
 def test_a_test_that_finishes_in_time_passes(lab: Lab) -> None:
@@ -74,7 +75,11 @@ def test_timeout_is_not_swallowed_by_except_exception(lab: Lab) -> None:
                 pass
         """
     )
-    lab.run().assert_outcomes(failed=1)
+    result = lab.run()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*GeventTimeout: gevent timeout after 0.02 s in *::test_swallows*"]
+    )
 
 
 @pytest.mark.timeout(60)

@@ -45,11 +45,14 @@ def test_blocking_under_the_threshold_passes(lab: Lab) -> None:
         BLOCKER,
         """
         def test_blocks_briefly(spawn):
-            spawn(blocks_the_hub, 0.001).join()
+            spawn(blocks_the_hub, 0.15).join()
         """,
     )
-    result = lab.run("--gevent-block-threshold=5")
-    result.assert_outcomes(passed=1)
+    lab.run("--gevent-block-threshold=5").assert_outcomes(passed=1)
+    # the same block over the flag's threshold: the flag is what decided
+    result = lab.run("--gevent-block-threshold=0.05")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*HubBlockedError: *(threshold 0.05 s)*"])
 
 
 def test_main_greenlet_work_alone_is_not_blocking(lab: Lab) -> None:
@@ -61,9 +64,16 @@ def test_main_greenlet_work_alone_is_not_blocking(lab: Lab) -> None:
             spawn(gevent.sleep, 0).join()   # the hub runs, nothing else waits
             real_sleep(0.2)                 # ordinary (slow) test work
             gevent.sleep(0)
+
+        def test_a_greenlet_blocks(spawn):  # the ini's threshold is in force
+            spawn(blocks_the_hub, 0.2).join()
         """,
     )
-    lab.run().assert_outcomes(passed=1)
+    result = lab.run()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*HubBlockedError: *::test_a_greenlet_blocks: *(threshold 0.05 s)*"]
+    )
 
 
 def test_watch_measures_the_real_interval(lab: Lab) -> None:

@@ -45,9 +45,34 @@ def test_bad_marker_is_a_collection_error_naming_the_test(
     )
 
 
-def test_keyword_seconds_is_accepted(lab: Lab) -> None:
-    lab.write("import pytest\n\n@pytest.mark.gevent_timeout(seconds=5)\ndef test_ok():\n    pass\n")
-    lab.run().assert_outcomes(passed=1)
+def test_keyword_seconds_is_accepted_and_applied(lab: Lab) -> None:
+    lab.write(
+        """
+        import gevent, pytest
+        from gevent.monkey import get_original
+
+        @pytest.mark.gevent_timeout(seconds=0.05)
+        def test_times_out():
+            gevent.sleep(100)
+
+        @pytest.mark.gevent_block_threshold(seconds=0.05)
+        def test_blocks(spawn):
+            spawn(get_original("time", "sleep"), 0.25).join()
+
+        @pytest.mark.gevent_timeout(seconds=30)
+        def test_in_time():
+            gevent.sleep(0.001)
+        """
+    )
+    result = lab.run()
+    result.assert_outcomes(failed=2, passed=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*GeventTimeout: gevent timeout after 0.05 s in *::test_times_out*",
+            "*HubBlockedError: *::test_blocks: a greenlet blocked the gevent hub for * s "
+            "(threshold 0.05 s)*",
+        ]
+    )
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ def test_assert_order_shows_side_by_side_and_timeline(lab: Lab) -> None:
         ]
     )
     # The plugin's frames are hidden: the failure points at the test's own line.
-    result.stdout.no_fnmatch_line("*pytest_gevent_lab/interleaving.py*")
+    result.stdout.no_fnmatch_line("*pytest_gevent_lab/interleaving/*")
 
 
 def test_assert_order_missing_and_extra_events(lab: Lab) -> None:

@@ -75,8 +75,20 @@ def test_refuses_to_patch_an_xdist_controller(
 
 
 def test_no_xdist_workers_is_fine(lab: Lab) -> None:
-    lab.write("def test_ok():\n    pass\n")
-    assert lab.launch("-n", "0").returncode == pytest.ExitCode.OK
+    lab.write(
+        """
+        import gevent.monkey
+
+        def test_patched_here(request):
+            assert gevent.monkey.is_module_patched("socket")
+            assert not hasattr(request.config, "workerinput")  # no xdist worker ran it
+        """
+    )
+    result = lab.launch("-n", "0")
+    assert result.returncode == pytest.ExitCode.OK, result.stdout + result.stderr
+    assert "patching: on (python -m pytest_gevent_lab)" in result.stdout
+    assert "1 passed" in result.stdout
+    assert "xdist" not in result.stderr
 
 
 def test_refuses_an_ini_skip_list_it_could_not_apply(lab: Lab) -> None:

@@ -2,30 +2,66 @@
 
 Waiting on gevent.sleep overlaps (concurrent ~N times faster), spinning the CPU
 or an unpatched time.sleep does not: no verdict here depends on luck.
+
+Margins no load reaches. A body that must pass waits N times d: its sequential
+run cannot take less than N * d, its concurrent run takes about d. A pair goes
+the wrong way only if a concurrent run is delayed by N * d / required - d, and
+the first look's one bad pair only buys a second look that forgives many: 10
+waits of 5 ms against the default 1.05x need ~40 ms of delay in several runs,
+10 of 10 ms against 2.1x ~38 ms. Two CPU burners beside the suite delay a
+waking process by a few ms.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from conftest import Lab
 
 FAN_OUT = """
+    import pathlib
     import gevent
     import pytest
 
+    RUNS = []
+
+    @pytest.fixture
+    def runs():
+        yield RUNS
+        pathlib.Path("runs.txt").write_text("\\n".join(RUNS))
+
+    def wait(log, n):
+        log.append(("start", n))
+        gevent.sleep(0.005)
+        log.append(("end", n))
+
     @pytest.mark.concurrent_speedup
-    def test_fan_out(spawn):
-        gevent.joinall([spawn(gevent.sleep, 0.004) for _ in range(5)], raise_error=True)
+    def test_fan_out(spawn, gevent_mode, runs):
+        log = []
+        gevent.joinall([spawn(wait, log, n) for n in range(10)], raise_error=True)
+        # did the second greenlet start before the first ended?
+        overlapped = log[1] == ("start", 1)
+        runs.append(f"{gevent_mode} {'overlapped' if overlapped else 'one after another'}")
 """
+
+
+def assert_both_modes_ran(lab: Lab, entry: dict[str, Any]) -> None:
+    """FAN_OUT's body ran once per mode in every pair, and each mode did what it says."""
+    pairs = entry["warmup"] + entry["rounds_run"]
+    runs = (lab.path / "runs.txt").read_text().splitlines()
+    expected = ["sequential one after another", "concurrent overlapped"] * pairs
+    assert sorted(runs) == sorted(expected)
 
 
 def test_waiting_greenlets_pass(lab: Lab) -> None:
     lab.write(FAN_OUT)
-    result = lab.run()
+    result = lab.run("--gevent-report=report.json")
     result.assert_outcomes(passed=1)
+    (entry,) = lab.report()["speedup"]
+    assert entry["verdict"] == "pass"
+    assert_both_modes_ran(lab, entry)
 
 
 def test_gevent_pool_greenlets_pass(lab: Lab) -> None:
@@ -34,11 +70,12 @@ def test_gevent_pool_greenlets_pass(lab: Lab) -> None:
         import gevent
         import pytest
 
+        # passes only if the pool's greenlets run one after another in the sequential run
         @pytest.mark.concurrent_speedup(min_speedup=2.0)
         def test_pooled(gevent_pool):
             pool = gevent_pool()
-            for _ in range(5):
-                pool.spawn(gevent.sleep, 0.004)
+            for _ in range(10):
+                pool.spawn(gevent.sleep, 0.01)
             pool.join(raise_error=True)
         """
     )
@@ -171,7 +208,7 @@ UNPATCHED_SLEEP = """
 
     @pytest.mark.concurrent_speedup(min_speedup=2.0)
     def test_waits(spawn):
-        gevent.joinall([spawn(time.sleep, 0.004) for _ in range(4)], raise_error=True)
+        gevent.joinall([spawn(time.sleep, 0.01) for _ in range(10)], raise_error=True)
 """
 
 
@@ -196,8 +233,12 @@ def test_the_same_blocking_call_passes_when_patched(lab: Lab) -> None:
 def test_the_fewest_rounds_allowed_can_pass(lab: Lab) -> None:
     # 2 rounds cannot decide; their second look judges 6, enough to pass.
     lab.write(FAN_OUT)
-    result = lab.run("--gevent-speedup-rounds=2")
+    result = lab.run("--gevent-speedup-rounds=2", "--gevent-report=report.json")
     result.assert_outcomes(passed=1)
+    (entry,) = lab.report()["speedup"]
+    assert (entry["rounds"], entry["rounds_run"], entry["verdict"]) == (2, 6, "pass")
+    assert len(entry["sequential_s"]) == len(entry["concurrent_s"]) == 6
+    assert_both_modes_ran(lab, entry)
 
 
 def test_one_slow_round_is_outvoted_by_more_rounds(lab: Lab) -> None:
@@ -213,8 +254,8 @@ def test_one_slow_round_is_outvoted_by_more_rounds(lab: Lab) -> None:
             if gevent_mode == "concurrent":
                 CONCURRENT_RUNS.append(1)
                 if len(CONCURRENT_RUNS) == 2:
-                    gevent.sleep(0.03)  # slower than any sequential run
-            gevent.joinall([spawn(gevent.sleep, 0.003) for _ in range(4)])
+                    gevent.sleep(0.1)  # twice any sequential run
+            gevent.joinall([spawn(gevent.sleep, 0.005) for _ in range(10)])
         """
     )
     result = lab.run("--gevent-report=report.json")
@@ -376,7 +417,7 @@ def test_no_garbage_collection_runs_inside_a_timed_body(lab: Lab) -> None:
         @pytest.mark.concurrent_speedup(rounds=2, warmup=0)
         def test_fan_out(spawn):
             SEEN.append(gc.isenabled())
-            gevent.joinall([spawn(gevent.sleep, 0.002) for _ in range(3)])
+            gevent.joinall([spawn(gevent.sleep, 0.005) for _ in range(10)])
 
         def test_after():
             assert SEEN and not any(SEEN)
