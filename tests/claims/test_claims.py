@@ -179,7 +179,7 @@ def test_record_figure_rejects_bad_values(lab: Lab, call: str, message: str) -> 
 
 def test_claims_travel_from_xdist_workers(lab: Lab) -> None:
     lab.write(CLAIMED)
-    result = lab.run_subprocess("-n", "2")
+    result = lab.run("-n", "2")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
         [

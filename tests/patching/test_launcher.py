@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from conftest import Lab
 
 
-def test_patches_before_pytest_is_imported(lab: Lab) -> None:
+def test_patches_before_pytest_is_imported_and_passes_its_exit_code_through(lab: Lab) -> None:
     lab.write(
         """
         import socket
@@ -19,37 +19,22 @@ def test_patches_before_pytest_is_imported(lab: Lab) -> None:
         def test_patched():
             assert socket.socket.__module__.startswith("gevent")
             assert gevent.monkey.is_module_patched("threading")
+
+        def test_fails():
+            assert False
         """
     )
     result = lab.launch()
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == pytest.ExitCode.TESTS_FAILED, result.stdout + result.stderr
+    assert "1 failed, 1 passed" in result.stdout
     assert "patching: on (python -m pytest_gevent_lab)" in result.stdout
     # pytest, and so everything it imports, came after patching.
     assert "imported before patching" not in result.stdout
     assert "unpatched originals still held by" not in result.stdout
 
 
-def test_failing_test_exit_code_passes_through(lab: Lab) -> None:
-    lab.write("def test_fails():\n    assert False\n")
-    assert lab.launch().returncode == pytest.ExitCode.TESTS_FAILED
-
-
 def test_no_tests_exit_code_passes_through(lab: Lab) -> None:
     assert lab.launch("--collect-only").returncode == pytest.ExitCode.NO_TESTS_COLLECTED
-
-
-def test_skip_option_is_applied(lab: Lab) -> None:
-    lab.write(
-        """
-        import socket
-
-        def test_socket_left_alone():
-            assert socket.socket.__module__ == "socket"
-        """
-    )
-    result = lab.launch("--gevent-patch-skip=socket")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "gevent-lab: left unpatched: socket" in result.stdout
 
 
 def test_unknown_skip_name_is_a_usage_error(lab: Lab) -> None:
@@ -91,14 +76,24 @@ def test_no_xdist_workers_is_fine(lab: Lab) -> None:
     assert "xdist" not in result.stderr
 
 
-def test_refuses_an_ini_skip_list_it_could_not_apply(lab: Lab) -> None:
+def test_refuses_an_ini_skip_list_it_could_not_apply_and_applies_the_option(lab: Lab) -> None:
     lab.ini("gevent_patch_skip = socket")
-    lab.write("def test_ok():\n    pass\n")
+    lab.write(
+        """
+        import socket
+
+        def test_socket_left_alone():
+            assert socket.socket.__module__ == "socket"
+        """
+    )
     result = lab.launch()
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     assert "gevent_patch_skip asks to leave unpatched: socket" in result.stderr
     assert "Pass --gevent-patch-skip=socket to the launcher" in result.stderr
-    assert lab.launch("--gevent-patch-skip=socket").returncode == pytest.ExitCode.OK
+    # what the message says to do works: the option is applied
+    result = lab.launch("--gevent-patch-skip=socket")
+    assert result.returncode == pytest.ExitCode.OK, result.stdout + result.stderr
+    assert "gevent-lab: left unpatched: socket" in result.stdout
 
 
 def test_refuses_no_gevent_patch(lab: Lab) -> None:

@@ -51,36 +51,60 @@ UNPATCHED_CHECKS = """
 """
 
 
-def test_gevent_patch_patches_before_test_modules(lab: Lab) -> None:
-    lab.write(PATCHED_CHECKS)
-    result = lab.run_patched()
-    result.assert_outcomes(passed=3)
+NEEDS_PATCH = """
+    import pytest
+
+    @pytest.mark.needs_gevent_patch
+    def test_needs_it():
+        import socket
+        assert socket.socket.__module__.startswith("gevent")
+"""
+
+# Each of the two runs below checks several things at once: a fresh interpreter
+# costs ~0.3 s of CPU, and the suite runs in six tox envs.
+
+
+def test_gevent_patch_patches_before_conftests_and_test_modules(lab: Lab) -> None:
+    lab.conftest("from socket import socket as imported_socket\n")
+    lab.write(
+        PATCHED_CHECKS,
+        """
+        from conftest import imported_socket
+
+        def test_conftest_imported_it_early():
+            assert imported_socket.__module__.startswith("gevent"), imported_socket
+        """,
+        name="test_patched",
+    )
+    lab.write(NEEDS_PATCH, name="test_needs_patch")
+    # A plugin given with -p is imported before patching: the classic mistake.
+    lab.write("from ssl import SSLContext\n", name="early_ssl_user")
+    lab.pytester.syspathinsert()
+    result = lab.run_patched("-p", "early_ssl_user")
+    result.assert_outcomes(passed=5)
     result.stdout.fnmatch_lines(
         [
             "gevent-lab: gevent *, greenlet *; patching: on (--gevent-patch)",
             "gevent-lab: patched modules: *socket*threading*time*",
         ]
     )
-
-
-def test_conftest_importing_socket_sees_the_patched_one(lab: Lab) -> None:
-    lab.conftest("from socket import socket as imported_socket\n")
-    lab.write(
-        """
-        from conftest import imported_socket
-
-        def test_imported_early():
-            assert imported_socket.__module__.startswith("gevent"), imported_socket
-        """
+    result.stdout.fnmatch_lines(
+        [
+            "gevent-lab: unpatched originals still held by: *early_ssl_user (SSLContext = ssl.*",
+            "*MonkeyPatchWarning: Monkey-patching ssl after ssl has already been imported*",
+        ]
     )
-    lab.run_patched().assert_outcomes(passed=1)
+    assert "execnet" not in result.stdout.str()  # xdist's transport is not blamed for it
 
 
 def test_without_the_flag_nothing_is_patched_and_no_hub_exists(lab: Lab) -> None:
-    lab.write(UNPATCHED_CHECKS)
-    result = lab.run_subprocess()
-    result.assert_outcomes(passed=2)
+    lab.write(UNPATCHED_CHECKS, name="test_unpatched")
+    lab.write(NEEDS_PATCH, name="test_needs_patch")
+    result = lab.run_subprocess("-rs")
+    result.assert_outcomes(passed=2, skipped=1)
     result.stdout.fnmatch_lines(["gevent-lab: *; patching: off (enable with --gevent-patch)"])
+    # the needs_gevent_patch marker skips the test, saying why
+    result.stdout.fnmatch_lines(["SKIPPED [[]1[]] test_needs_patch.py:3: needs --gevent-patch*"])
 
 
 def test_ini_enables_patching(lab: Lab) -> None:
@@ -140,40 +164,6 @@ def test_unknown_skip_name_is_a_usage_error(lab: Lab, args: tuple[str]) -> None:
     assert "Traceback" not in result.stderr.str()
 
 
-def test_monkey_patch_warnings_are_shown_with_who_imported_early(
-    lab: Lab,
-) -> None:
-    # A plugin given with -p is imported before patching: the classic mistake.
-    lab.write("from ssl import SSLContext\n", name="early_ssl_user")
-    lab.write("def test_ok():\n    pass\n")
-    lab.pytester.syspathinsert()
-    result = lab.run_patched("-p", "early_ssl_user")
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(
-        [
-            "gevent-lab: unpatched originals still held by: *early_ssl_user (SSLContext = ssl.*",
-            "*MonkeyPatchWarning: Monkey-patching ssl after ssl has already been imported*",
-        ]
-    )
-
-
-def test_needs_gevent_patch_marker_skips_unpatched_runs(lab: Lab) -> None:
-    lab.write(
-        """
-        import pytest
-
-        @pytest.mark.needs_gevent_patch
-        def test_needs_it():
-            import socket
-            assert socket.socket.__module__.startswith("gevent")
-        """
-    )
-    result = lab.run_subprocess("-rs")
-    result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["SKIPPED [[]1[]] test_needs_*.py:3: needs --gevent-patch*"])
-    lab.run_patched().assert_outcomes(passed=1)
-
-
 def test_repeated_skip_options_add_up(lab: Lab) -> None:
     lab.write(
         """
@@ -186,10 +176,3 @@ def test_repeated_skip_options_add_up(lab: Lab) -> None:
     )
     result = lab.run_patched("--gevent-patch-skip=socket", "--gevent-patch-skip", "ssl")
     result.assert_outcomes(passed=1)
-
-
-def test_xdist_transport_is_not_blamed_for_holding_originals(lab: Lab) -> None:
-    lab.write("def test_ok():\n    pass\n")
-    result = lab.run_patched()
-    result.assert_outcomes(passed=1)
-    assert "execnet" not in result.stdout.str()

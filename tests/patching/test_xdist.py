@@ -42,7 +42,7 @@ def test_every_worker_patches_and_results_match_serial(lab: Lab) -> None:
     serial = lab.run_patched()
     serial.assert_outcomes(passed=5, failed=2)
 
-    distributed = lab.run_patched("-n", "2")
+    distributed = lab.run_patched("-n", "2", "--gevent-report=r.json")
     distributed.assert_outcomes(passed=5, failed=2)
     distributed.stdout.fnmatch_lines(
         [
@@ -55,6 +55,10 @@ def test_every_worker_patches_and_results_match_serial(lab: Lab) -> None:
         distributed.stdout.fnmatch_lines(
             [f"[[]{worker}[]] gevent-lab: *; patching: on in this xdist worker (--gevent-patch)"]
         )
+    # and --gevent-report holds each worker's patching (here: an xdist run costs ~3 s)
+    workers = lab.report("r.json")["patching in xdist workers"]
+    assert sorted(workers) == ["gw0", "gw1"]
+    assert "patching: on in this xdist worker" in workers["gw0"][0]
 
 
 def test_workers_unpatched_without_the_flag(lab: Lab) -> None:
@@ -66,6 +70,6 @@ def test_workers_unpatched_without_the_flag(lab: Lab) -> None:
             assert not gevent.monkey.is_anything_patched()
         """
     )
-    result = lab.run_subprocess("-n", "2")
+    result = lab.run("-n", "2")  # in this process: nothing patches, the workers are fresh
     result.assert_outcomes(passed=1)
     result.stdout.no_fnmatch_line("*gevent-lab: patching in xdist workers*")

@@ -37,11 +37,22 @@ TWO_TESTS = """
 """
 
 
+# One run of TWO_TESTS per case feeds the summary, the JSON report and junitxml:
+# each run costs ~0.5 s of timed rounds, under xdist two worker processes more.
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_summary_has_one_row_per_marked_test(lab: Lab, workers: list[str]) -> None:
+def test_summary_json_report_and_junitxml_carry_every_marked_test(
+    lab: Lab, workers: list[str]
+) -> None:
     lab.write(TWO_TESTS)
-    result = lab.run(*workers)
+    result = lab.run(
+        "--gevent-report=out/report.json",
+        "--gevent-speedup-rounds=6",
+        "--junitxml=out.xml",
+        *workers,
+    )
     result.assert_outcomes(passed=2, failed=1)
+
+    # the summary: one row per marked test
     result.stdout.fnmatch_lines_random(
         [
             "*- gevent-lab: concurrent speedup -*",
@@ -52,16 +63,7 @@ def test_summary_has_one_row_per_marked_test(lab: Lab, workers: list[str]) -> No
     )
     assert len([line for line in result.outlines if "::test_" in line and "ms" in line]) == 2
 
-
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_json_report_has_every_round(lab: Lab, workers: list[str]) -> None:
-    lab.write(TWO_TESTS)
-    result = lab.run(
-        "--gevent-report=out/report.json",
-        "--gevent-speedup-rounds=6",
-        *workers,
-    )
-    result.assert_outcomes(passed=2, failed=1)
+    # the JSON report: every round
     entries = lab.report("out/report.json")["speedup"]
     by_test = {entry["test"].rpartition("::")[2]: entry for entry in entries}
     assert set(by_test) == {"test_fan_out", "test_crunch"}
@@ -75,10 +77,7 @@ def test_json_report_has_every_round(lab: Lab, workers: list[str]) -> None:
     assert by_test["test_crunch"]["verdict"] == "fail"
     assert "CPU-bound" in by_test["test_crunch"]["hint"]
 
-
-def test_junitxml_properties_carry_the_figures(lab: Lab) -> None:
-    lab.write(TWO_TESTS)
-    lab.run("--junitxml=out.xml").assert_outcomes(passed=2, failed=1)
+    # junitxml: the flat figures and the whole entry as properties
     cases = {case.get("name"): case for case in ET.parse(lab.path / "out.xml").iter("testcase")}
     properties = {
         prop.get("name"): prop.get("value") for prop in cases["test_fan_out"].iter("property")

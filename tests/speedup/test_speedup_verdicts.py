@@ -101,7 +101,7 @@ def test_fixtures_are_set_up_once_and_the_body_sees_its_mode(lab: Lab) -> None:
         @pytest.mark.concurrent_speedup(rounds=5, warmup=2)
         def test_fan_out(spawn, resource, gevent_mode):
             SEEN.append(gevent_mode)
-            gevent.joinall([spawn(gevent.sleep, 0.003) for _ in range(3)])
+            gevent.joinall([spawn(gevent.sleep, 0.005) for _ in range(10)])
 
         def test_unmarked(gevent_mode):
             assert gevent_mode == "single"
