@@ -46,7 +46,7 @@ def test_command_line_and_ini_and_precedence(lab: Lab) -> None:
 
         @pytest.mark.gevent_timeout(0)
         def test_marker_zero_turns_it_off():
-            gevent.sleep(0.2)  # longer than the ini's and the command line's limit
+            gevent.sleep(0.1)  # longer than the ini's and the command line's limit
         """
     )
     result = lab.run()

@@ -45,7 +45,7 @@ def test_blocking_under_the_threshold_passes(lab: Lab) -> None:
         BLOCKER,
         """
         def test_blocks_briefly(spawn):
-            spawn(blocks_the_hub, 0.15).join()
+            spawn(blocks_the_hub, 0.1).join()
         """,
     )
     lab.run("--gevent-block-threshold=5").assert_outcomes(passed=1)
@@ -66,7 +66,7 @@ def test_main_greenlet_work_alone_is_not_blocking(lab: Lab) -> None:
             gevent.sleep(0)
 
         def test_a_greenlet_blocks(spawn):  # the ini's threshold is in force
-            spawn(blocks_the_hub, 0.2).join()
+            spawn(blocks_the_hub, 0.1).join()
         """,
     )
     result = lab.run()

@@ -57,7 +57,7 @@ def test_keyword_seconds_is_accepted_and_applied(lab: Lab) -> None:
 
         @pytest.mark.gevent_block_threshold(seconds=0.05)
         def test_blocks(spawn):
-            spawn(get_original("time", "sleep"), 0.25).join()
+            spawn(get_original("time", "sleep"), 0.1).join()
 
         @pytest.mark.gevent_timeout(seconds=30)
         def test_in_time():

@@ -208,12 +208,14 @@ UNPATCHED_SLEEP = """
 
     @pytest.mark.concurrent_speedup(min_speedup=2.0)
     def test_waits(spawn):
-        gevent.joinall([spawn(time.sleep, 0.01) for _ in range(10)], raise_error=True)
+        gevent.joinall([spawn(time.sleep, {seconds}) for _ in range({count})], raise_error=True)
 """
 
 
 def test_unpatched_blocking_call_fails_with_the_patch_hint(lab: Lab) -> None:
-    lab.write(UNPATCHED_SLEEP)
+    # The hint needs one block of at least 20 % of a concurrent run: two blocks of
+    # 20 ms are 50 % of it, and stay above 20 % with up to 60 ms of delay.
+    lab.write(UNPATCHED_SLEEP.format(seconds=0.02, count=2))
     result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
@@ -225,7 +227,7 @@ def test_unpatched_blocking_call_fails_with_the_patch_hint(lab: Lab) -> None:
 
 
 def test_the_same_blocking_call_passes_when_patched(lab: Lab) -> None:
-    lab.write(UNPATCHED_SLEEP)
+    lab.write(UNPATCHED_SLEEP.format(seconds=0.01, count=10))  # ~10x against 2.1x
     result = lab.run_patched()
     result.assert_outcomes(passed=1)
 
