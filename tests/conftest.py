@@ -10,11 +10,12 @@
         ''')
         lab.run().assert_outcomes(passed=1, errors=1)
 
-Sources are dedented and joined in order; ``run`` keeps the file order
-(``-p no:randomly``) so that tests which depend on the one before them mean the
-same in every outer order. Patched runs go through ``run_patched`` (a fresh
-interpreter: patching cannot be undone here), which also checks that the header
-says patching is on, so a run that silently stayed unpatched cannot pass.
+Sources are dedented and joined in order. Every run keeps the inner file order
+(``-p no:randomly``): pytest-randomly is installed, and many inner modules rely
+on one test running before the next. Patched runs go through ``run_patched`` (a
+fresh interpreter: patching cannot be undone here), which also checks that the
+header says patching is on, so a run that silently stayed unpatched cannot pass.
+Every fresh interpreter has a timeout, so a hang fails its test.
 """
 
 from __future__ import annotations

@@ -47,19 +47,27 @@ def test_greenlet_that_refuses_to_die_is_reported_not_awaited(
         """
         import gevent
 
+        STUBBORN = []
+
         def stubborn():
             try:
                 gevent.sleep(100)
             except gevent.GreenletExit:
-                gevent.sleep(0.3)  # ignores the kill for a while, then ends
+                gevent.sleep(10)  # ignores the kill for a while
 
         def test_it(spawn):
-            spawn(stubborn)
+            STUBBORN.append(spawn(stubborn))
             gevent.sleep(0)
+
+        def test_next_starts_while_it_still_runs():
+            # not awaited: the teardown gave up after 0.05 s, 10 s before it would end
+            assert not STUBBORN[0].dead
+            STUBBORN[0].kill()  # a second kill lands in its sleep
+            assert STUBBORN[0].dead
         """
     )
     result = lab.run()
-    result.assert_outcomes(passed=1, errors=1)
+    result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*refused to die within 0.05 s of kill()*", "*stubborn()*"])
 
 
