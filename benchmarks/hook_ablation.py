@@ -3,10 +3,10 @@
 Loaded with ``-p hook_ablation`` (this directory on ``PYTHONPATH``), in the
 reference run as in the ablated ones, so that every run pays the same for it.
 
-- ``GEVENT_LAB_ABLATE=plugin-name:hook_name`` removes that one implementation
-  as soon as the plugin holding it is registered (the module ``gevent_lab`` or
-  an object it registers in ``pytest_configure``); the run fails if nothing of
-  that name was registered, so a renamed hook cannot pass for a free one.
+- ``GEVENT_LAB_ABLATE=plugin-name:hook_name[,...]`` removes those
+  implementations as soon as the plugin holding each is registered (the module
+  ``gevent_lab`` or an object it registers in ``pytest_configure``); the run
+  fails if one was never registered, so a renamed hook cannot pass for a free one.
 - ``GEVENT_LAB_HOOKS=PATH`` writes every ``[plugin-name, hook_name]`` of the
   package's plugins as JSON at the end of ``pytest_configure``.
 
@@ -35,26 +35,32 @@ def _ours(plugin: object) -> bool:
     return module == PACKAGE or module.startswith(PACKAGE + ".")
 
 
+def _targets() -> list[str]:
+    return [target for target in os.environ.get(ABLATE, "").split(",") if target]
+
+
 def pytest_plugin_registered(plugin: object, plugin_name: str, manager: Any) -> None:
-    target = os.environ.get(ABLATE, "")
-    if not target or not _ours(plugin):
+    if not _ours(plugin):
         return
-    name, hook = target.split(":")
-    caller = getattr(manager.hook, hook, None)
-    if (
-        plugin_name == name
-        and caller is not None
-        and any(impl.plugin is plugin for impl in caller.get_hookimpls())
-    ):
-        caller._remove_plugin(plugin)
-        _removed.append(target)
+    for target in _targets():
+        name, hook = target.split(":")
+        caller = getattr(manager.hook, hook, None)
+        if (
+            plugin_name == name
+            and caller is not None
+            and any(impl.plugin is plugin for impl in caller.get_hookimpls())
+        ):
+            caller._remove_plugin(plugin)
+            _removed.append(target)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    target = os.environ.get(ABLATE, "")
-    if target and target not in _removed:
-        raise pytest.UsageError(f"{ABLATE}={target}: no such hook implementation was registered")
+    missing = [target for target in _targets() if target not in _removed]
+    if missing:
+        raise pytest.UsageError(
+            f"{ABLATE}: no such hook implementation was registered: {', '.join(missing)}"
+        )
     path = os.environ.get(LIST)
     if path:
         hooks = config.pluginmanager.hook

@@ -74,7 +74,8 @@ class Run:
         object.__setattr__(self, "command", tuple(self.command))  # hashable: runs dedupe
 
     def describe(self) -> str:
-        return f"(in {self.cwd}) {' '.join(self.command)}"
+        env = "".join(f"{k}={v} " for k, v in self.env)
+        return f"(in {self.cwd}) {env}{' '.join(self.command)}"
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Usage:
     cpu: float  # user + system seconds of the child alone
     wall: float
     max_rss_kb: int
+    exit_code: int
 
 
 def measure(run: Run) -> Usage:
@@ -104,7 +106,7 @@ def measure(run: Run) -> Usage:
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         _check(run, proc.returncode, out)
-    return Usage(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss)
+    return Usage(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss, proc.returncode)
 
 
 _COLLECTED = re.compile(rb"^==\d+== Collected : (\d+)$", re.MULTILINE)

@@ -249,6 +249,9 @@ SESSION_HOOKS = {
     "pytest_collection_finish",
 }
 ABLATION_PLUGIN = ["-p", "hook_ablation"]
+# A once-per-run hook: what taking it out "saves per test" is the method's noise
+# (the start-up's share, garbage collections moved by a different heap).
+CONTROL = "gevent_lab:pytest_report_header"
 
 
 def _ablation_env(**values: str) -> tuple[tuple[str, str], ...]:
@@ -257,41 +260,71 @@ def _ablation_env(**values: str) -> tuple[tuple[str, str], ...]:
 
 
 def profile(root: Path, tests: int, jobs: int) -> None:
-    large = suite(root, "sleep", tests)
+    """Instructions per test of each per-test hook of the plugin, taken out one at a time.
+
+    Taking a hook out leaves the start-up as it was, so what a run saves,
+    divided by its tests, is that hook's per-test cost (collection included).
+    The whole plugin's per-test cost is the slope against one test per file:
+    an empty run would not do, as the tests' own ``import gevent`` is then
+    paid by the plugin's side alone.
+    """
+    large, small = suite(root, "sleep", tests), suite(root, "sleep", FILES)
     empty = root / "empty"
     empty.mkdir()
     (empty / "pytest.ini").write_text("[pytest]\n")
     listing = root / "hooks.json"
     env = _ablation_env(GEVENT_LAB_HOOKS=str(listing))
-    discover = Run(pytest_command(*ABLATION_PLUGIN), empty, (NO_TESTS,), env)
-    warm_up([discover])
-    hooks = [(p, h) for p, h in json.loads(listing.read_text()) if h not in SESSION_HOOKS]
+    warm_up([Run(pytest_command(*ABLATION_PLUGIN), empty, (NO_TESTS,), env)])
+    found = [f"{p}:{h}" for p, h in json.loads(listing.read_text())]
+    names = [name for name in found if name.split(":")[1] not in SESSION_HOOKS]
+    controls = [CONTROL] if CONTROL in found else []
     on = pytest_command(*ABLATION_PLUGIN)
     off = pytest_command(*ABLATION_PLUGIN, *PLUGIN_OFF)
     env = _ablation_env()
-    runs = [
-        Run(on, large, env=env),
-        Run(off, large, env=env),
-        Run(on, empty, (NO_TESTS,), env),
-        Run(off, empty, (NO_TESTS,), env),
-    ]
-    runs += [Run(on, large, env=_ablation_env(GEVENT_LAB_ABLATE=f"{p}:{h}")) for p, h in hooks]
-    print(f"warming up ({len(runs)} untimed runs) ...", file=sys.stderr, flush=True)
+    runs = [Run(side, where, env=env) for where in (large, small) for side in (on, off)]
+    print(
+        f"warming up ({len(runs) + len(names) + 1} untimed runs) ...", file=sys.stderr, flush=True
+    )
     warm_up(runs)
-    counts = instructions_of_all(runs, jobs)
-    on_large, off_large, on_empty, off_empty = counts[:4]
-    plugin = ((on_large - off_large) - (on_empty - off_empty)) / tests
-    print(f"{tests:,} gevent.sleep(0) tests: instructions per test the plugin adds, by hook")
-    print(f"  the whole plugin (on - off, less the start-up difference): {plugin / 1e3:8.1f} k")
-    print(f"  per test with the plugin off: {(off_large - off_empty) / tests / 1e3:8.1f} k")
+    measured, broken = [], []
+    for name in [*names, ",".join(names), *controls]:
+        # Without some hooks the others fail the tests: then the count is not comparable.
+        ablated = Run(on, large, (0, 1), _ablation_env(GEVENT_LAB_ABLATE=name))
+        if measure(ablated).exit_code == 0:
+            runs.append(Run(on, large, env=ablated.env))
+            measured.append(name)
+        else:
+            broken.append(name)
+    counts = dict(
+        zip(
+            ["on", "off", "on_small", "off_small", *measured],
+            instructions_of_all(runs, jobs),
+            strict=True,
+        )
+    )
+    span = tests - FILES
+    plugin = ((counts["on"] - counts["off"]) - (counts["on_small"] - counts["off_small"])) / span
+    print(f"{tests:,} gevent.sleep(0) tests, instructions per test (callgrind):")
+    print(f"  without the plugin: {(counts['off'] - counts['off_small']) / span / 1e3:8.1f} k")
+    print(f"  the plugin adds ({FILES} -> {tests:,} tests slope): {plugin / 1e3:8.1f} k")
     print("  saved per test when one hook implementation is taken out:")
-    saved_total = 0.0
-    rows = sorted(zip(hooks, counts[4:], strict=True), key=lambda item: item[1])
-    for (plugin_name, hook), count in rows:
-        saved = (on_large - count) / tests
-        saved_total += saved
-        print(f"    {plugin_name + ':' + hook:52} {saved / 1e3:8.1f} k")
-    print(f"  sum of the above: {saved_total / 1e3:8.1f} k of {plugin / 1e3:.1f} k")
+    singles = sorted((n for n in measured if n in names), key=lambda n: counts[n])
+    for name in singles:
+        print(f"    {name:52} {(counts['on'] - counts[name]) / tests / 1e3:8.1f} k")
+    total = sum(counts["on"] - counts[name] for name in singles) / tests
+    print(f"    {'sum of the above':52} {total / 1e3:8.1f} k")
+    together = ",".join(names)
+    if together in counts:
+        print(
+            f"    {'all of them out at once':52} "
+            f"{(counts['on'] - counts[together]) / tests / 1e3:8.1f} k"
+        )
+    for name in controls:
+        saved = (counts["on"] - counts[name]) / tests
+        print(f"    {'control, a once-per-run hook: ' + name:52} {saved / 1e3:8.1f} k")
+    for name in broken:
+        shown = "all of them at once" if name == together else name
+        print(f"    not measured, the tests fail without it: {shown}")
     call_counts(large, tests)
 
 
@@ -376,7 +409,7 @@ def main() -> None:
     for name in ("tests", "small"):
         if getattr(args, name) <= 0 or getattr(args, name) % FILES:
             parser.error(f"--{name} must be a positive multiple of {FILES} (the files)")
-    if args.small >= args.tests:
+    if args.small >= args.tests and not args.profile:
         parser.error(f"--small ({args.small}) must be under --tests ({args.tests})")
     cases = list(dict.fromkeys(args.case or CASES))
     with tempfile.TemporaryDirectory(prefix="trivial-tests-") as tmp:
