@@ -146,7 +146,9 @@ def plan(root: Path, cases: list[str], small: int, large: int) -> Plan:
             sizes.append(Pair(label, off, on, tests, goal=tests == large))
         result.rows += sizes
         name = "patched" if case == "patch" else BODIES[case]
-        result.rows.append(Slope(f"  per test, {name} ({small:,} -> {large:,})", *sizes))
+        result.rows.append(
+            Slope(f"  per test, {name} ({small:,} -> {large:,})", sizes[0], sizes[1])
+        )
     return result
 
 
@@ -169,8 +171,8 @@ def measure_plan(the_plan: Plan, rounds: int, jobs: int, count: bool) -> None:
 
 
 def print_table(the_plan: Plan, rounds: int) -> None:
-    cpu = f"CPU time: median of {rounds} rounds" if rounds else "CPU time: not measured"
-    print(f"instructions: valgrind callgrind; {cpu} (s; per-test rows in us)")
+    how = f"CPU time: median of {rounds} rounds" if rounds else "CPU time: not measured"
+    print(f"instructions: valgrind callgrind; {how} (s; per-test rows in us)")
     print(
         f"{'case':45} {'instr. off':>12} {'instr. on':>12} {'ratio':>7}   "
         f"{'CPU off':>8} {'CPU on':>8} {'ratio':>7}  goal"
@@ -204,7 +206,7 @@ def print_table(the_plan: Plan, rounds: int) -> None:
                 else f"{'-':>8} {'-':>8} {'-':>7}"
             )
         goal = f"<= {GOAL}x" if row.goal else ""
-        print(f"{row.label:45} {inst}   {times}  {goal}")
+        print(f"{row.label:45} {inst}   {times}  {goal}".rstrip())
 
 
 def as_json(the_plan: Plan) -> list[dict[str, object]]:
