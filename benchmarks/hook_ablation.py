@@ -9,6 +9,10 @@ reference run as in the ablated ones, so that every run pays the same for it.
   fails if one was never registered, so a renamed hook cannot pass for a free one.
 - ``GEVENT_LAB_HOOKS=PATH`` writes every ``[plugin-name, hook_name]`` of the
   package's plugins as JSON at the end of ``pytest_configure``.
+- ``GEVENT_LAB_NO_GC=1`` turns the garbage collector off as this module is
+  imported (before the plugin's): a hook's allocations otherwise move the
+  session's full collections, and one moved collection shifts a run's count by
+  ~20 M instructions, ~10 k per test of 2,000, as much as a small hook costs.
 
 The removal uses pluggy's ``HookCaller._remove_plugin``: pluggy has no public
 way to take out one hook of a plugin and keep its others.
@@ -16,6 +20,7 @@ way to take out one hook of a plugin and keep its others.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import types
@@ -26,6 +31,10 @@ import pytest
 PACKAGE = "pytest_gevent_lab"
 ABLATE = "GEVENT_LAB_ABLATE"
 LIST = "GEVENT_LAB_HOOKS"
+NO_GC = "GEVENT_LAB_NO_GC"
+
+if os.environ.get(NO_GC) == "1":
+    gc.disable()
 
 _removed: list[str] = []
 

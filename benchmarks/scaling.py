@@ -5,9 +5,10 @@ Plugin on vs ``-p no:gevent_lab``, each side a fresh ``python -m pytest``
 Cases (``--case``, default all):
 
 - ``tests``: 2,000 and 20,000 trivial ``gevent.sleep(0)`` tests: CPU-time
-  medians of ``--rounds`` ABBA rounds (20,000 tests under callgrind would take
-  ~15 minutes; ``--callgrind-tests`` adds it), the per-test slope between the
-  two sizes, and peak RSS of the 20,000-test run (the child's own ``ru_maxrss``).
+  medians of ``--rounds`` ABBA rounds (20,000 tests under callgrind are ~50 G
+  instructions a side, 7 minutes more; ``--callgrind-tests`` adds them), the
+  per-test slope between the two sizes, and peak RSS of the 20,000-test run
+  (the child's own ``ru_maxrss``).
 - ``greenlets``: one test spawning 100,000 plain greenlets (``gevent.spawn``)
   and joining them; instructions (callgrind), the whole run and per greenlet
   (the slope against the same test spawning none).
@@ -26,8 +27,10 @@ greenlets and 1 M switches; peak memory of the 20,000-test run at or under
 1.05x; a heap-walk test costing about what it costs without the plugin, at
 any session size.
 
-Default: about 4-5 minutes on a 2-core machine (callgrind is ~50x slower than
-native). ``--quick``: a tenth of each count, one round, about a minute.
+Default: about 4-5 minutes on an idle 2-core machine (callgrind is ~50x slower
+than native; 6 runs of 1-11 G instructions, 2 at a time; 15 minutes when other
+work kept the load average at 11). ``--quick``: a tenth of each count, one
+round, about a minute.
 
     python benchmarks/scaling.py [--case tests|greenlets|switches|heap-walk ...] [--quick]
         [--rounds 3] [--jobs 2] [--callgrind-tests]

@@ -27,13 +27,15 @@ command runs once untimed first so that bytecode caches are warm.
 Goal (issue 15): at or under 1.05x for the empty run, the 2,000-test runs, the
 per-test slope, and ``--gevent-patch`` vs gevent's launcher.
 
-Default: about 4-5 minutes on a 2-core machine (callgrind is ~50x slower than
-native: 12 runs of 1-6 G instructions). ``--quick``: 20 and 200 tests, one
-round, about a minute. ``--profile``: where the per-test instructions go, each
-of the plugin's per-test hooks taken out in turn (``hook_ablation.py``), at
-2,000 ``gevent.sleep(0)`` tests, plus the plugin's functions called per test
-(cProfile call counts); about 5 minutes. ``--in-process``: CPU time of both
-sides through ``pytest.main`` in this one process (imports paid once).
+Default: about 4-5 minutes on an idle 2-core machine (callgrind is ~50x
+slower than native: 14 runs of 1-6.5 G instructions, 2 at a time; 15 minutes
+when other work kept the load average at 10). ``--quick``: 20 and 200 tests,
+one round, about a minute idle. ``--profile``: where the per-test instructions
+go, each of the plugin's per-test hooks taken out in turn (``hook_ablation.py``)
+at 2,000 ``gevent.sleep(0)`` tests, plus the plugin's functions called per test
+(cProfile call counts); 17 callgrind runs of ~6 G, about 8 minutes idle.
+``--in-process``: CPU time of both sides through ``pytest.main`` in this one
+process (imports paid once).
 
     python benchmarks/trivial_tests_overhead.py [--case empty|pass|sleep|patch ...] [--quick]
         [--tests 2000] [--small 200] [--rounds 5] [--jobs 2] [--skip-instructions]
@@ -251,14 +253,25 @@ SESSION_HOOKS = {
     "pytest_collection_finish",
 }
 ABLATION_PLUGIN = ["-p", "hook_ablation"]
-# A once-per-run hook: what taking it out "saves per test" is the method's noise
-# (the start-up's share, garbage collections moved by a different heap).
+# A hook never called under -q: what taking it out "saves" is the method's noise.
 CONTROL = "gevent_lab:pytest_report_header"
 
 
-def _ablation_env(**values: str) -> tuple[tuple[str, str], ...]:
+def _ablation_env(ablate: str = "", width: int = 0, **values: str) -> tuple[tuple[str, str], ...]:
+    """The environment of a profile run; ``ablate`` padded to ``width`` with empty targets.
+
+    Every run gets the same variables with values of the same length: pytest
+    sets and unsets ``PYTEST_CURRENT_TEST`` in each test phase, and the size of
+    the environment moves the cost of that by ~10 k instructions per test.
+    """
     here = str(Path(__file__).resolve().parent)
-    return (("PYTHONPATH", here), *values.items())
+    padded = ablate.ljust(width, ",")
+    return (
+        ("PYTHONPATH", here),
+        ("GEVENT_LAB_NO_GC", "1"),
+        ("GEVENT_LAB_ABLATE", padded),
+        *values.items(),
+    )
 
 
 def profile(root: Path, tests: int, jobs: int) -> None:
@@ -266,6 +279,9 @@ def profile(root: Path, tests: int, jobs: int) -> None:
 
     Taking a hook out leaves the start-up as it was, so what a run saves,
     divided by its tests, is that hook's per-test cost (collection included).
+    The garbage collector is off in these runs (see ``hook_ablation.py``): the
+    collections a hook's allocations move would drown the smaller hooks. A
+    hook that is never called (``CONTROL``) shows what is left of the noise.
     The whole plugin's per-test cost is the slope against one test per file:
     an empty run would not do, as the tests' own ``import gevent`` is then
     paid by the plugin's side alone.
@@ -282,7 +298,8 @@ def profile(root: Path, tests: int, jobs: int) -> None:
     controls = [CONTROL] if CONTROL in found else []
     on = pytest_command(*ABLATION_PLUGIN)
     off = pytest_command(*ABLATION_PLUGIN, *PLUGIN_OFF)
-    env = _ablation_env()
+    width = len(",".join(names))
+    env = _ablation_env(width=width)
     runs = [Run(side, where, env=env) for where in (large, small) for side in (on, off)]
     print(
         f"warming up ({len(runs) + len(names) + 1} untimed runs) ...", file=sys.stderr, flush=True
@@ -291,7 +308,7 @@ def profile(root: Path, tests: int, jobs: int) -> None:
     measured, broken = [], []
     for name in [*names, ",".join(names), *controls]:
         # Without some hooks the others fail the tests: then the count is not comparable.
-        ablated = Run(on, large, (0, 1), _ablation_env(GEVENT_LAB_ABLATE=name))
+        ablated = Run(on, large, (0, 1), _ablation_env(name, width))
         if measure(ablated).exit_code == 0:
             runs.append(Run(on, large, env=ablated.env))
             measured.append(name)
