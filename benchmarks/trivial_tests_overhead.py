@@ -30,10 +30,12 @@ per-test slope, and ``--gevent-patch`` vs gevent's launcher.
 Default: about 4-5 minutes on an idle 2-core machine (callgrind is ~50x
 slower than native: 14 runs of 1-6.5 G instructions, 2 at a time; 15 minutes
 when other work kept the load average at 10). ``--quick``: 20 and 200 tests,
-one round, about a minute idle. ``--profile``: where the per-test instructions
+one round (its CPU slope is noise; its instructions are not), about 1.5
+minutes idle, 3 at load 7. ``--profile``: where the per-test instructions
 go, each of the plugin's per-test hooks taken out in turn (``hook_ablation.py``)
 at 2,000 ``gevent.sleep(0)`` tests, plus the plugin's functions called per test
-(cProfile call counts); 17 callgrind runs of ~6 G, about 8 minutes idle.
+(cProfile call counts); 17 callgrind runs of ~6 G, about 8 minutes idle, 28
+at load 13.
 ``--in-process``: CPU time of both sides through ``pytest.main`` in this one
 process (imports paid once).
 
