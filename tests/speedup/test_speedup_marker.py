@@ -109,3 +109,37 @@ def test_bad_rounds_option_is_a_usage_error(lab: Lab, value: str) -> None:
             "any speedup from noise*"
         ]
     )
+
+
+def test_every_bad_marker_of_a_module_is_named_at_once(lab: Lab) -> None:
+    # issue 10 item 16: only the first was reported, fix by fix.
+    lab.write(
+        """
+        import pytest
+
+        @pytest.mark.concurrent_speedup(min_speedup=0)
+        def test_first(spawn):
+            pass
+
+        @pytest.mark.concurrent_speedup(rounds="many")
+        def test_second(spawn):
+            pass
+
+        @pytest.mark.gevent_timeout(-1)
+        @pytest.mark.concurrent_speedup
+        def test_third(spawn):
+            pass
+
+        def test_fine():
+            pass
+        """
+    )
+    result = lab.run()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*::test_first: @pytest.mark.concurrent_speedup: *min_speedup*",
+            "*::test_second: @pytest.mark.concurrent_speedup: *rounds*",
+            "*test_third*gevent_timeout*",
+        ]
+    )
