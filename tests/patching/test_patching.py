@@ -94,6 +94,9 @@ def test_gevent_patch_patches_before_conftests_and_test_modules(lab: Lab) -> Non
             "*MonkeyPatchWarning: Monkey-patching ssl after ssl has already been imported*",
         ]
     )
+    # issue 16 item 4: the warning points at the import to move, not at the plugin.
+    result.stdout.fnmatch_lines(["*early_ssl_user.py:1: MonkeyPatchWarning*"])
+    result.stdout.no_fnmatch_line("*pytest_gevent_lab*.py:*MonkeyPatchWarning*")
     assert "execnet" not in result.stdout.str()  # xdist's transport is not blamed for it
 
 
