@@ -291,6 +291,15 @@ def prepare(project: Project, cache: Path) -> tuple[Path, Path]:
         _sh([str(python), "-m", "pip", "install", "-q", target, *project.deps,
              "pytest-timeout", "pytest-xdist", "-e", str(ROOT)])  # fmt: skip
         marker.write_text(spec)
+    # A venv made from another checkout (a worktree) would test that code.
+    plugin_at = subprocess.run(
+        [str(python), "-I", "-c", "import pytest_gevent_lab, os; print(os.path.dirname("
+         "os.path.dirname(os.path.abspath(pytest_gevent_lab.__file__))))"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    if Path(plugin_at or "/nonexistent").resolve() != ROOT.resolve():
+        print(f"  (re-pointing the venv's plugin from {plugin_at or 'nothing'} to {ROOT})")
+        _sh([str(python), "-m", "pip", "install", "-q", "--no-deps", "-e", str(ROOT)])
     helpers = cache / "helpers"
     helpers.mkdir(exist_ok=True)
     for module, module_source in HELPERS.items():
