@@ -73,6 +73,9 @@ class Recorder:
         self._offset = 0.0
         self._name = GreenletNames()
         self._seen: dict[Any, str] = {}  # greenlet -> name; holds the greenlets for their names
+        # Greenlets switched to so far. Apart from _seen: a greenlet marked before it
+        # first runs (spawned) is named then, and its first run must still be found.
+        self._switched: dict[Any, None] = {}
         self._order: dict[str, None] = {}  # lane names, first seen first
         self._started: list[tuple[int, Any]] = []  # (event index, greenlet) of first runs
         self._instants: list[Instant] = []
@@ -95,6 +98,7 @@ class Recorder:
             raise RuntimeError("a Recorder records once: create a new one per test")
         self._initial = greenlet.getcurrent()
         self._note(self._initial)
+        self._switched[self._initial] = None
         self._previous = greenlet.gettrace()
         self._offset = -self._clock()
         self._segments.append((0, self._offset))
@@ -131,7 +135,7 @@ class Recorder:
         # Locals of a closure, not attributes: per switch, one clock call, one
         # tuple, one append and one dict lookup. ``clock`` is a cell that
         # set_clock rebinds, so a clock override costs nothing per switch.
-        append, seen, first_sight = self._events.append, self._seen, self._first_sight
+        append, seen, first_sight = self._events.append, self._switched, self._first_sight
         clock = self._clock
 
         def on_switch(event: str, args: tuple[Any, Any]) -> None:
@@ -153,6 +157,7 @@ class Recorder:
 
     def _first_sight(self, args: tuple[Any, Any]) -> None:
         target = args[1]
+        self._switched[target] = None
         self._note(target)
         # The trace runs on the target's stack. A greenlet that starts now has no
         # frames below the trace functions, whose oldest one was called with this
