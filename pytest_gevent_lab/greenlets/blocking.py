@@ -35,6 +35,7 @@ from gevent.monkey import get_original
 
 from .. import patching
 from ..real_time import perf_counter  # a block is real time, also under virtual time
+from ..traces.current import active_recorder
 from .exceptions import HubBlockedError
 from .naming import describe
 
@@ -68,6 +69,7 @@ class _Slices:
         self.counts = False
         # (slice, elapsed, stack, greenlet); no stack when the greenlet runs C code only
         self.sampled: tuple[int, float, str | None, str] | None = None
+        self.recorder = active_recorder()  # --gevent-trace: blocks past the threshold go there
 
     def trace(self, event: str, args: Any) -> None:
         if event in ("switch", "throw"):
@@ -97,12 +99,22 @@ class _Slices:
         waited = self.waited() - self.waited_started
         self.running = None
         others = self.waiting - {origin}
-        if (self.counts or others) and elapsed > self.result.longest:
+        if not (self.counts or others):
+            return
+        threshold = self.result.threshold
+        if elapsed > self.result.longest:
             self.result.longest = elapsed
             self.result.cpu, self.result.waited = cpu, waited
             sampled = self.sampled if self.sampled and self.sampled[0] == self.slice else None
             self.result.stack = sampled[2] if sampled else None
             self.result.greenlet = sampled[3] if sampled else None
+        if threshold and elapsed > threshold and self.recorder is not None:
+            # Every block past the threshold, not only the longest: each is one in the picture.
+            from . import trace_marks
+
+            sampled = self.sampled if self.sampled and self.sampled[0] == self.slice else None
+            stack = sampled[2] if sampled else None
+            trace_marks.hub_block(self.recorder, origin, elapsed, threshold, stack)
 
     def waited(self) -> float:
         """Seconds this thread has waited for a CPU while ready to run (schedstat)."""
