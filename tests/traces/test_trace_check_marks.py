@@ -280,6 +280,10 @@ def test_a_hub_block_is_a_red_span_blamed_on_the_blocking_greenlet(run_traced: R
         e for e in root.iter() if e.get("stroke") == BLOCK_COLOUR and e.get("fill") == "none"
     ]
     assert [lane_of(root, e) for e in outlines] == ["blocker"]
+    # drawn over the lanes, whose shaded backgrounds would hide it on every other row
+    order = list(root.iter())
+    last_lane = max(order.index(e) for e in with_class(root, "lane"))
+    assert order.index(outlines[0]) > last_lane
 
 
 def test_under_xdist_each_worker_writes_its_tests_marks_and_each_report_names_both_files(
