@@ -128,7 +128,7 @@ class _Slices:
     def sample(self, frame: FrameType | None) -> None:
         """From the sampler thread: remember the stack of a slice that runs long."""
         current, running, started = self.slice, self.running, self.started
-        if running is None:
+        if running is None or _in_this_trace(frame):
             return
         elapsed = perf_counter() - started
         if elapsed >= self.result.threshold and elapsed > self.result.longest:
@@ -138,6 +138,23 @@ class _Slices:
             who = describe(running)
             if self.slice == current:  # still the same slice: the stack belongs to it
                 self.sampled = (current, elapsed, stack, who)
+
+
+def _in_this_trace(frame: FrameType | None) -> bool:
+    """Whether ``frame`` is in :meth:`_Slices.trace` (or what it calls): a switch, not a block.
+
+    A slice that ends just past the threshold is often sampled while the trace
+    function measures its end; that stack is this module's, not the code that
+    blocked, and an earlier sample of the slice is the one to keep.
+    """
+    while frame is not None:
+        if frame.f_code is _TRACE_CODE:
+            return True
+        frame = frame.f_back
+    return False
+
+
+_TRACE_CODE = _Slices.trace.__code__
 
 
 def _sampler(slices: _Slices, thread_id: int, period: float, stop: list[bool]) -> None:
