@@ -131,7 +131,10 @@ class _Slices:
         if running is None or _in_this_trace(frame):
             return
         elapsed = perf_counter() - started
-        if elapsed >= self.result.threshold and elapsed > self.result.longest:
+        # Every slice past the threshold, not only one longer than the longest so far:
+        # blocks of about the same length are sampled only near their end otherwise
+        # (often missed), and each block in a --gevent-trace picture names its line.
+        if elapsed >= self.result.threshold:
             # No frame: the greenlet runs a C function directly (spawn(time.sleep, 1)).
             # Its repr, taken now while it runs, still names the function and arguments.
             stack = "".join(traceback.format_stack(frame)) if frame is not None else None

@@ -21,6 +21,7 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -87,15 +88,22 @@ def hub_block(
 
 
 def _last_line(stack: str | None) -> str:
-    """The innermost ``File "x.py", line 3, in f`` and its code line, from a formatted stack."""
+    """``file.py:3 in f: code`` of the innermost frame of a stack ``traceback`` formatted."""
     if not stack:
         return ""
-    lines = [line.strip() for line in stack.strip().splitlines()]
-    for index in range(len(lines) - 1, -1, -1):
-        if lines[index].startswith("File "):
-            code = lines[index + 1] if index + 1 < len(lines) else ""
-            return f"{lines[index]}: {code}" if code else lines[index]
-    return ""
+    found = _FRAME.findall(stack)
+    if not found:
+        return ""
+    file, line, function, code = found[-1]
+    from .naming import short_path
+
+    where = f"{short_path(file)}:{line} in {function}"
+    return f"{where}: {code.strip()}" if code.strip() else where
+
+
+_FRAME = re.compile(
+    r'^\s*File "(.+)", line (\d+), in (.+)\n(?:(?!\s*File ")(\s+\S.*)\n)?', re.MULTILINE
+)
 
 
 def _is_greenlet(obj: object) -> bool:

@@ -77,6 +77,7 @@ CHECKS = """
     def test_blocks(spawn):
         ticker = spawn(gevent.sleep, 0.01)  # waits in the hub while blocker blocks it
         spawn(blocker).join()
+        spawn(blocker).join()  # as long: its block is not the longest, still marked
         ticker.join()
 """
 
@@ -255,35 +256,43 @@ def test_a_hub_block_is_a_red_span_blamed_on_the_blocking_greenlet(run_traced: R
     trace = run.trace(stem("test_blocks"))
     assert problems(trace) == []
     tracks = tids(trace)
-    (block,) = [e for e in trace["traceEvents"] if e.get("cat") == "hub_block"]
-    assert block["ph"] == "X"
-    assert block["tid"] == tracks["hub blocked"]
-    assert block["args"]["greenlet"] == "blocker"
-    assert block["dur"] >= 300_000  # microseconds: time.sleep(0.3) returns no sooner
-    assert block["args"]["text"].startswith("blocked the hub for ")
-    assert "time.sleep(0.3)" in block["args"]["text"]  # the line the sampler caught
-    # the span lies within the blocker's own run slice (it is that slice)
-    runs = [
-        e
-        for e in trace["traceEvents"]
-        if e["ph"] == "X" and e["tid"] == tracks["blocker"] and e["dur"] >= 300_000
-    ]
-    assert len(runs) == 1
-    assert runs[0]["ts"] <= block["ts"] + 1
-    assert block["ts"] + block["dur"] <= runs[0]["ts"] + runs[0]["dur"] + 1
+    blocks = [e for e in trace["traceEvents"] if e.get("cat") == "hub_block"]
+    assert [block["args"]["greenlet"] for block in blocks] == ["blocker", "blocker#2"]
+    line = line_of(run, "time.sleep(0.3)")
+    for block in blocks:
+        assert block["ph"] == "X"
+        assert block["tid"] == tracks["hub blocked"]
+        assert block["dur"] >= 300_000  # microseconds: time.sleep(0.3) returns no sooner
+        assert block["args"]["text"].startswith("blocked the hub for ")
+        # the line the sampler caught, whether or not the block was the longest
+        assert block["args"]["text"].endswith(
+            f"; at test_module.py:{line} in blocker: time.sleep(0.3)  # unpatched: the hub waits"
+        )
+        # the span lies within the blocker's own run slice (it is that slice)
+        runs = [
+            e
+            for e in trace["traceEvents"]
+            if e["ph"] == "X"
+            and e["tid"] == tracks[block["args"]["greenlet"]]
+            and e["dur"] >= 300_000
+        ]
+        assert len(runs) == 1
+        assert runs[0]["ts"] <= block["ts"] + 1
+        assert block["ts"] + block["dur"] <= runs[0]["ts"] + runs[0]["dur"] + 1
+    run.result.stdout.fnmatch_lines(["E * Blocking code (stack sampled while it blocked):"])
 
     root = parse(run.svg(stem("test_blocks")))
-    (band,) = with_class(root, "hub-block")
-    assert band.get("fill") == BLOCK_COLOUR
-    assert "by blocker" in title(band)
+    bands = with_class(root, "hub-block")
+    assert [band.get("fill") for band in bands] == [BLOCK_COLOUR] * 2
+    assert ["by blocker:" in title(bands[0]), "by blocker#2:" in title(bands[1])] == [True, True]
     outlines = [
         e for e in root.iter() if e.get("stroke") == BLOCK_COLOUR and e.get("fill") == "none"
     ]
-    assert [lane_of(root, e) for e in outlines] == ["blocker"]
-    # drawn over the lanes, whose shaded backgrounds would hide it on every other row
+    assert [lane_of(root, e) for e in outlines] == ["blocker", "blocker#2"]
+    # drawn over the lanes, whose shaded backgrounds would hide them on every other row
     order = list(root.iter())
     last_lane = max(order.index(e) for e in with_class(root, "lane"))
-    assert order.index(outlines[0]) > last_lane
+    assert all(order.index(outline) > last_lane for outline in outlines)
 
 
 def test_under_xdist_each_worker_writes_its_tests_marks_and_each_report_names_both_files(
