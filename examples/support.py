@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -41,28 +40,15 @@ def run_python(
     return result.stdout
 
 
-def elapsed(func: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    func()
-    return time.perf_counter() - start
-
-
 def busy(seconds: float) -> None:
-    """CPU work that never yields: what neither a greenlet nor the GIL can overlap."""
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
+    """CPU work that never yields: what neither a greenlet nor the GIL can overlap.
+
+    ``seconds`` of this thread's CPU time, not of wall time: on a loaded machine
+    the same work then takes the same own time (see examples/ratios.py).
+    """
+    deadline = time.thread_time() + seconds
+    while time.thread_time() < deadline:
         pass
-
-
-def alternating_medians(
-    first: Callable[[], object], second: Callable[[], object], rounds: int = 3
-) -> tuple[float, float]:
-    """Median times of two variants measured side by side, so machine load hits both."""
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(rounds):
-        times[0].append(elapsed(first))
-        times[1].append(elapsed(second))
-    return statistics.median(times[0]), statistics.median(times[1])
 
 
 class LatencyServer(ThreadingHTTPServer):

@@ -112,16 +112,31 @@ def test_the_json_example_and_gevent_both_replace_a_module_attribute(
     assert facts == {"same module": True, "attribute replaced": True, "original kept": True}
 
 
+NO_OVERLAP_FLOOR = 5 * 0.1  # five 0.1 s waits, one after another, take at least this
+
 PATCH_ALL_PROBE = r"""
-import json, time
+import json, os, time
 from gevent import monkey
 monkey.patch_all()
 import gevent, select, socket, ssl, threading, _thread
 
-def five_at_once(wait):
-    start = time.perf_counter()
-    gevent.joinall([gevent.spawn(wait) for _ in range(5)], raise_error=True)
-    return time.perf_counter() - start
+try:  # this thread's waiting for a CPU (Linux): what load adds, left out as the marker does
+    SCHEDSTAT = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+except OSError:
+    SCHEDSTAT = None
+
+def waited():
+    return int(os.pread(SCHEDSTAT, 128, 0).split()[1]) / 1e9 if SCHEDSTAT is not None else 0.0
+
+def five_at_once(wait, tries=3):
+    # every greenlet runs in this thread, so its own time is all of the run's
+    fastest = None
+    for _ in range(tries):
+        start, before = time.perf_counter(), waited()
+        gevent.joinall([gevent.spawn(wait) for _ in range(5)], raise_error=True)
+        took = time.perf_counter() - start - (waited() - before)
+        fastest = took if fastest is None else min(fastest, took)
+    return fastest
 
 def socket_wait():
     a, b = socket.socketpair()
@@ -174,14 +189,17 @@ def test_after_patch_all_five_blocking_waits_overlap(record_figure: RecordFigure
     record_figure("modules patch_all() patched", ", ".join(patched))
     record_figure("ssl.SSLContext comes from", facts["ssl.SSLContext"])
     for call, seconds in facts["seconds"].items():
-        record_figure(f"five 0.1 s waits in {call}, as greenlets", seconds, "s")
+        record_figure(f"five 0.1 s waits in {call}, as greenlets, fastest of 3", seconds, "s")
     record_figure(
         "OS threads used by five threading.Threads", facts["os threads used by 5 threading.Threads"]
     )
     assert {"socket", "ssl", "threading", "select"} <= set(patched)
     assert facts["ssl.SSLContext"].startswith("gevent.")
-    # One after another, five 0.1 s waits take 0.5 s; overlapping, about 0.1 s.
-    assert all(seconds < 0.25 for seconds in facts["seconds"].values()), facts["seconds"]
+    # One after another, five 0.1 s waits cannot take less than 0.5 s; overlapping,
+    # about 0.1 s. Half the floor leaves load (left out anyway) 0.15 s to add.
+    assert all(seconds < NO_OVERLAP_FLOOR / 2 for seconds in facts["seconds"].values()), facts[
+        "seconds"
+    ]
     assert facts["os threads used by 5 threading.Threads"] == 1
 
 

@@ -13,6 +13,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised by the py310 env
     from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
@@ -43,3 +47,18 @@ def internal_files() -> tuple[str, ...]:
 
 def is_internal(filename: str) -> bool:
     return filename.startswith(internal_files())
+
+
+def fail_collection(report: pytest.CollectReport, problems: Sequence[str]) -> None:
+    """Fail a collector's report with ``problems``, one per line, beside those already there.
+
+    Every wrong marker of a module is named at once (pytest's own checks stop
+    at the first), also when another of the plugin's checks failed it first.
+    """
+    if not problems:
+        return
+    earlier = [report.longrepr] if report.failed and isinstance(report.longrepr, str) else []
+    if report.failed and not earlier:
+        return  # pytest's own error (an import error): ours would hide it
+    report.outcome = "failed"  # pytest collects no result of a failed report
+    report.longrepr = "\n".join([*earlier, *problems])

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .. import results
-from ..failures import raise_together
+from ..failures import fail_collection, raise_together
 from . import settings
 from .owners import Owner, Tracker, tracker_key
 
@@ -86,8 +86,6 @@ class GreenletsPlugin:
     ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
         # Per collector, not per item: every kind of item (unittest methods too).
         report = yield
-        if not report.passed:
-            return report
         problems = []
         for node in report.result:
             if isinstance(node, pytest.Item):
@@ -95,10 +93,7 @@ class GreenletsPlugin:
                     settings.resolve(node)
                 except pytest.Collector.CollectError as error:
                     problems.append(str(error))
-        if problems:
-            report.outcome = "failed"
-            report.longrepr = "\n".join(problems)
-            report.result = []
+        fail_collection(report, problems)
         return report
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:

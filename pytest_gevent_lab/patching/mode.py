@@ -12,7 +12,9 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,8 +116,10 @@ def configure_early(early_config: pytest.Config) -> None:
     else:
         report = process.patch_process(skip, by=_requested_by(cli), role=role)
     native.give_natives()  # the launcher patched before pytest loaded the plugins
-    for message in report.warnings:
-        early_config.issue_config_time_warning(_monkey_patch_warning(message), stacklevel=2)
+    if report.warnings:
+        filename, lineno = _warning_location(early_config, report, cli)
+        for message in report.warnings:
+            _warn_at(early_config, _monkey_patch_warning(message), filename, lineno)
     early_config.stash[report_key] = report
 
 
@@ -165,6 +169,45 @@ def _check_launcher_agrees(
             f"patched before reading it, leaving unpatched: {done}. "
             f"Pass --gevent-patch-skip={','.join(skip)} to the launcher"
         )
+
+
+def _warning_location(
+    config: pytest.Config, report: PatchReport, cli: bool | None
+) -> tuple[str, int]:
+    """Where a patching warning should point: the user's code or configuration, never ours.
+
+    The first module that kept an unpatched original (its import is what to
+    move), else the ini line that asked for patching, else the command line.
+    """
+    for holder in report.stale_references:
+        filename = getattr(sys.modules.get(holder), "__file__", None)
+        if filename:
+            return filename, _first_import_line(filename)
+    if not cli and config.inipath is not None and report.by != LAUNCHER:
+        return str(config.inipath), _first_line_with(config.inipath, "gevent_patch")
+    return f"<command line: {report.by or '--gevent-patch'}>", 1
+
+
+def _first_import_line(filename: str) -> int:
+    return _first_line_with(Path(filename), "import ")
+
+
+def _first_line_with(path: Path, text: str) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return 1
+    return next((number for number, line in enumerate(lines, 1) if text in line), 1)
+
+
+def _warn_at(config: pytest.Config, warning: Warning, filename: str, lineno: int) -> None:
+    """A configure-time warning (``-W``/filterwarnings apply) located at ``filename:lineno``.
+
+    pytest locates it at the frame that calls ``issue_config_time_warning``;
+    that frame is made to be the user's line by compiling the call there.
+    """
+    code = compile("\n" * (lineno - 1) + "issue(warning, stacklevel=2)", filename, "exec")
+    exec(code, {"issue": config.issue_config_time_warning, "warning": warning})
 
 
 def _monkey_patch_warning(message: str) -> Warning:

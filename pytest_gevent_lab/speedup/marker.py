@@ -1,6 +1,6 @@
 """``@pytest.mark.concurrent_speedup(min_speedup=1.0, rounds=5, warmup=1)``: its arguments.
 
-Checked at collection (``pytest_generate_tests``) so that a typo is a
+Checked at collection (each collector's report) so that a typo is a
 collection error naming the test and the argument, the way pytest reports a
 bad ``parametrize``, instead of a failure after minutes of timed rounds.
 
@@ -83,28 +83,23 @@ def _count(kwargs: Mapping[str, object], name: str, default: int, minimum: int) 
     return value
 
 
-def check_collected(metafunc: pytest.Metafunc) -> bool:
-    """Whether the test is marked; a marker that is wrong or cannot work fails the collection."""
-    mark = metafunc.definition.get_closest_marker(NAME)
+def problem_of(item: pytest.Item) -> str | None:
+    """What is wrong with ``item``'s marker (it is wrong, or cannot work), if anything."""
+    mark = item.get_closest_marker(NAME)
     if mark is None:
-        return False
-    where = f"In {metafunc.definition.nodeid}: @pytest.mark.{NAME}"
+        return None
+    where = f"In {item.nodeid}: @pytest.mark.{NAME}"
     try:
         parse(mark)
     except ValueError as error:
-        problem: str | None = str(error)
-    else:
-        problem = None
-    if problem is not None:  # outside the except block: no "During handling of..." echo
-        pytest.fail(f"{where}: {problem}", pytrace=False)
-    if not any(name in metafunc.fixturenames for name in SPAWNING_FIXTURES):
-        pytest.fail(
+        return f"{where}: {error}"
+    if not any(name in getattr(item, "fixturenames", ()) for name in SPAWNING_FIXTURES):
+        return (
             f"{where}: the test uses neither the spawn nor the gevent_pool fixture, so the "
             f"sequential run has nothing to run one after another. Spawn the work through "
-            f"one of them, or remove the marker (it may come from the class or module).",
-            pytrace=False,
+            f"one of them, or remove the marker (it may come from the class or module)."
         )
-    return True
+    return None
 
 
 def parse_rounds_option(value: object) -> int | None:

@@ -5,11 +5,13 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .. import results
+from ..failures import fail_collection
 from ..options import group
 from . import marker, report
 
@@ -60,9 +62,19 @@ class SpeedupPlugin:
             for entry in report.file_result(values):
                 self.sink.add(report.SECTION, entry)
 
-    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        if marker.check_collected(metafunc):
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self,
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        # Per collector: every wrong marker of a module is named, not only the first.
+        report = yield
+        items = [node for node in report.result if isinstance(node, pytest.Item)]
+        marked = [item for item in items if item.get_closest_marker(marker.NAME) is not None]
+        if marked:
             self.marked = True
+            problems = [marker.problem_of(item) for item in marked]
+            fail_collection(report, [problem for problem in problems if problem is not None])
+        return report
 
     # tryfirst: a marked test's body is called by us, repeatedly; returning True
     # keeps pytest's own pytest_pyfunc_call from calling it once more.

@@ -12,13 +12,21 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 import pytest
 
 from .. import results
-from .stats import MARGIN, Verdict, format_seconds, min_rounds
+from .stats import (
+    MARGIN,
+    SECOND_LOOK_ROUNDS,
+    RunTime,
+    Spread,
+    Verdict,
+    format_seconds,
+    min_rounds,
+)
 
 PROPERTY = "gevent_lab_speedup"
 # junitxml property name -> entry key: the figures a CI page shows at a glance.
@@ -51,7 +59,9 @@ class RunEntry(TypedDict):
     cpu_seconds: float
     ready_seconds: float
     spawned: int
+    nested: int
     longest_block: float
+    poll_idle_seconds: float | None
 
 
 class SpeedupEntry(TypedDict, total=False):
@@ -64,6 +74,7 @@ class SpeedupEntry(TypedDict, total=False):
     warmup: int
     required_speedup: float
     verdict: str  # "pass" | "fail" | "error"
+    inconclusive: bool  # failed after the most rounds, the medians showing the speedup
     error: str | None
     hint: str | None
     sequential_median_s: float
@@ -73,6 +84,9 @@ class SpeedupEntry(TypedDict, total=False):
     sequential_s: list[float]
     concurrent_s: list[float]
     runs: list[RunEntry]
+
+
+_NOT_IN_JSON = ("block_stack", "turns")
 
 
 @dataclass
@@ -90,6 +104,12 @@ class Run:
     spawned: int
     longest_block: float  # longest time the hub was kept from running
     block_stack: str | None
+    nested: int = 0  # of the spawned, how many inside another tracked greenlet (its turn)
+    # idle in the hub's poll (speedup.polls), waiting cooperatively; None: not measured
+    poll_idle_seconds: float | None = None
+    # each top greenlet's (start, length of its turn) in time not spent waiting
+    # for a CPU (speedup.turns.turn_times); not in the JSON
+    turns: list[tuple[float, float] | None] = field(default_factory=list)
 
 
 def entry(
@@ -110,6 +130,7 @@ def entry(
         required_speedup=plan.required_speedup,
     )
     result["verdict"] = "error" if error else "pass" if verdict and verdict.passed else "fail"
+    result["inconclusive"] = bool(verdict and not error and inconclusive(verdict, plan))
     result["error"] = error
     result["hint"] = hint
     if verdict is not None:
@@ -118,11 +139,15 @@ def entry(
         result["speedup"] = verdict.ratio
         result["supported_speedup"] = verdict.supported
         result["required_speedup"] = verdict.required
-    result["sequential_s"] = [run.seconds for run in timed if run.mode == "sequential"]
-    result["concurrent_s"] = [run.seconds for run in timed if run.mode == "concurrent"]
+    if verdict is not None:  # the times judged: see stats.judged_times
+        result["sequential_s"] = list(verdict.sequential_times)
+        result["concurrent_s"] = list(verdict.concurrent_times)
+    else:
+        result["sequential_s"] = [run.seconds for run in timed if run.mode == "sequential"]
+        result["concurrent_s"] = [run.seconds for run in timed if run.mode == "concurrent"]
     # vars(), not asdict(): asdict deep-copies, a millisecond per test
     result["runs"] = [
-        RunEntry(**{k: v for k, v in vars(run).items() if k != "block_stack"})  # type: ignore[typeddict-item]
+        RunEntry(**{k: v for k, v in vars(run).items() if k not in _NOT_IN_JSON})  # type: ignore[typeddict-item]
         for run in runs
     ]
     return result
@@ -146,7 +171,7 @@ def record(item: pytest.Item, result: SpeedupEntry) -> None:
             )
 
 
-def failure_message(verdict: Verdict, plan: RunPlan, hint: str | None) -> str:
+def failure_message(verdict: Verdict, plan: RunPlan, hint: str | None, runs: list[Run]) -> str:
     supported = (
         f"the rounds support at least {verdict.supported:.2f}x beyond noise"
         if verdict.supported is not None
@@ -157,8 +182,19 @@ def failure_message(verdict: Verdict, plan: RunPlan, hint: str | None) -> str:
     if plan.rounds_run > plan.rounds:
         more = plan.rounds_run - plan.rounds
         extended = f" (the first {plan.rounds} left it undecided, so {more} more ran)"
+    head = [
+        "concurrent_speedup: the concurrent run was not faster by the required ratio beyond noise"
+    ]
+    if inconclusive(verdict, plan):
+        head.append(
+            f"  inconclusive: after {plan.rounds_run} timed pairs, the most this test runs "
+            f"({SECOND_LOOK_ROUNDS} x rounds), the rounds vary too much to tell: the medians "
+            f"show {verdict.ratio:.2f}x but the spread of the rounds (sequential "
+            f"{_spread(verdict.sequential)}, concurrent {_spread(verdict.concurrent)} around "
+            "their medians) supports less"
+        )
     lines = [
-        "concurrent_speedup: the concurrent run was not faster by the required ratio beyond noise",
+        *head,
         f"  sequential: {verdict.sequential.describe()}",
         f"  concurrent: {verdict.concurrent.describe()}",
         f"  speedup:    {verdict.ratio:.2f}x (median / median); {supported}",
@@ -166,22 +202,57 @@ def failure_message(verdict: Verdict, plan: RunPlan, hint: str | None) -> str:
         f"and a {MARGIN:.0%} margin for what the two modes always differ by)",
         f"  rounds:     {plan.rounds_run} timed pairs after {plan.warmup} warmup pair(s){extended}",
     ]
+    waited = _waiting_share([run for run in runs if run.timed])
+    if waited >= 0.01:
+        lines.append(
+            f"  load:       the runs waited {waited:.0%} of their wall time for a CPU that other "
+            "processes had; the times above leave that out"
+        )
     if hint:
         lines.append(f"hint: {hint}")
     return "\n".join(lines)
 
 
-# Share of the time it could run that the body's thread spent on a CPU. Measured
-# under load: CPU-bound bodies 0.65 and up, bodies waiting on time.sleep 0.06 at most.
-BUSY = 0.2
+def inconclusive(verdict: Verdict, plan: RunPlan) -> bool:
+    """Failed with every round the budget allows, though the medians show the speedup."""
+    return not verdict.passed and verdict.worth_more_rounds and plan.rounds_run > plan.rounds
+
+
+def _spread(spread: Spread) -> str:
+    return f"+/-{(spread.high - spread.low) / 2 / max(spread.median, 1e-9):.0%}"
+
+
+def _waiting_share(runs: list[Run]) -> float:
+    wall = sum(run.seconds for run in runs)
+    return min(1.0, sum(run.ready_seconds for run in runs) / wall) if wall > 0 else 0.0
+
+
+def own_seconds(run: Run) -> float:
+    """The run's wall time less its waiting for a CPU (see stats.RunTime.own)."""
+    return RunTime(run.seconds, run.cpu_seconds, run.ready_seconds).own
 
 
 def _busy(runs: list[Run]) -> float:
-    cpu = sum(run.cpu_seconds for run in runs)
-    # schedstat's run-queue delay sometimes exceeds the wall time on a loaded
-    # machine: a thread that waited that long for a CPU wanted one.
-    runnable = sum(run.seconds - run.ready_seconds for run in runs)
-    return min(1.0, cpu / runnable) if runnable > 0 else 1.0
+    """Share of a run's own time spent on a CPU, the median run's.
+
+    The median, not the total: on a loaded machine a few runs of a CPU-bound
+    body show idle time (the block watch's sampler thread took the GIL and then
+    waited for a CPU; a page fault read code from disk), up to half of a short run.
+    """
+    shares = sorted(min(1.0, run.cpu_seconds / max(own_seconds(run), 1e-9)) for run in runs)
+    return shares[len(shares) // 2] if shares else 1.0
+
+
+# Idle time outside the hub's poll (or, unmeasured, a block beyond the run's
+# waiting for a CPU) of at least this share of a concurrent run and this long is
+# a call that held the whole thread, not scheduling noise.
+BLOCK_SHARE = 0.2
+BLOCK_FLOOR = 1e-3
+# The CPU hint is given when CPU time alone caps the speedup below this many
+# times the required ratio: the waits could overlap fully and still not reach it.
+CPU_CAP_SLACK = 1.25
+# From this share of the sequential runs' time on a CPU a body is called CPU-bound.
+CPU_BOUND = 0.5
 
 
 def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
@@ -194,19 +265,25 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
             "the median speedup is enough but the rounds vary too much to rely on it: "
             "add rounds (--gevent-speedup-rounds) or make the body's work longer than the noise"
         )
-    concurrent = [run for run in runs if run.timed and run.mode == "concurrent"]
-    alone = all(run.spawned == 1 for run in runs if run.timed)
+    timed = [run for run in runs if run.timed]
+    sequential = [run for run in timed if run.mode == "sequential"]
+    alone = all(run.spawned == 1 for run in timed)
     if alone:  # the cause itself, whatever else the runs show
         hints.append(
             "the body spawned only one greenlet per run; nothing can overlap. Spawn each "
             "piece of work that should run concurrently in a greenlet of its own"
         )
-    busy = _busy(concurrent)
-    blocked = max(concurrent, key=lambda run: run.longest_block)
+    nested = _nested_hint(verdict, sequential) if not alone else None
+    if nested:
+        hints.append(nested)
+    # Judged on the sequential runs, where no wait overlaps another: a mostly
+    # waiting body shows its waiting there even when its concurrent run is short.
+    busy = _busy(sequential)
+    cap = 1 / busy if busy > 0 else float("inf")  # the most overlapping waits can give
+    cpu_bound = cap < verdict.required * CPU_CAP_SLACK
+    blocked = _blocked(runs, verdict)
     equal = "the concurrent runs were no faster than the sequential ones beyond noise"
-    # A block this long relative to the run is one call holding the hub, not scheduling noise.
-    if blocked.longest_block >= max(1e-3, 0.2 * verdict.concurrent.median) and busy < BUSY:
-        block = format_seconds(blocked.longest_block)
+    if not cpu_bound and blocked is not None:
         stack = blocked.block_stack
         where = f"; the longest block was at:\n{stack.rstrip()}" if stack else ""
         fix = (
@@ -216,21 +293,71 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
             else ""
         )
         hints.append(
-            f"a blocking call kept gevent's hub from running for {block} at a time{fix}{where}"
+            f"a blocking call kept gevent's hub from running for "
+            f"{format_seconds(blocked.longest_block)} at a time{fix}{where}"
         )
-    elif busy >= BUSY:
+    elif cpu_bound and busy >= CPU_BOUND:
         prefix = f"{equal} and " if verdict.no_speedup_beyond_noise else ""
         hints.append(
             f"{prefix}the body kept the CPU busy {busy:.0%} of the time it could run: "
             "CPU-bound work gains nothing from greenlets (only waiting, on sockets, sleeps or "
-            "subprocesses, overlaps)"
+            f"subprocesses, overlaps), so no concurrent run can be more than about {cap:.2f}x "
+            "faster"
         )
-    elif verdict.no_speedup_beyond_noise and not noisy and not alone:
+    elif cpu_bound:
+        hints.append(
+            f"the body spent {busy:.0%} of its sequential runs on the CPU, and only waiting "
+            f"overlaps: no concurrent run can be more than about {cap:.2f}x faster, too little "
+            f"for the required {verdict.required:.2f}x (lower min_speedup, or give the body "
+            "more waiting per unit of work)"
+        )
+    elif verdict.no_speedup_beyond_noise and not noisy and not alone and not nested:
         hints.append(
             f"{equal} while the CPU was mostly idle: the greenlets waited for each other "
             "(a lock, a pool of size 1, or a join inside the spawning loop?)"
         )
     return "\nhint: ".join(hints) or None
+
+
+def _blocked(runs: list[Run], verdict: Verdict) -> Run | None:
+    """The run with the longest block, if the body blocked the hub (its thread, really)."""
+    concurrent = [run for run in runs if run.timed and run.mode == "concurrent"]
+    least = max(BLOCK_FLOOR, BLOCK_SHARE * verdict.concurrent.median)
+    longest = max(concurrent, key=lambda run: run.longest_block)
+    if all(run.poll_idle_seconds is not None for run in concurrent):
+        # Idle time outside the hub's poll is time a call held the whole thread.
+        outside = sorted(
+            own_seconds(run) - run.cpu_seconds - (run.poll_idle_seconds or 0.0)
+            for run in concurrent
+        )
+        return longest if outside[len(outside) // 2] >= least else None
+    # Without poll times: a slice preempted by another process looks like a
+    # block too, so count a block only beyond the run's waiting for a CPU.
+    net = max(concurrent, key=lambda run: run.longest_block - run.ready_seconds)
+    return longest if net.longest_block - net.ready_seconds >= least else None
+
+
+def _nested_hint(verdict: Verdict, sequential: list[Run]) -> str | None:
+    """Greenlets spawned inside tracked ones share their spawner's turn: say so when it matters."""
+    if not sequential or not all(run.nested for run in sequential):
+        return None
+    run = sequential[len(sequential) // 2]
+    top = run.spawned - run.nested
+    if top > 1 and not verdict.no_speedup_beyond_noise and verdict.ratio >= verdict.required:
+        return None
+    limit = (
+        "one greenlet has nothing to take turns with, so the two runs are the same"
+        if top == 1
+        else f"so the two runs can differ by about {top}x at most"
+    )
+    return (
+        f"{run.nested} of the {run.spawned} greenlets of each run were spawned inside a "
+        "tracked greenlet, so the sequential run let them run together within their "
+        f"spawner's turn: only the {top} spawned from outside a tracked greenlet (by the test "
+        f"body or a fixture) took turns, and {limit}. Spawn the work that should overlap "
+        "from the test body itself, or start the greenlet that spawns it with plain "
+        "gevent.spawn (the greenlets it spawns through spawn or gevent_pool then take turns)"
+    )
 
 
 def file_result(values: list[Any]) -> list[SpeedupEntry]:
@@ -248,6 +375,8 @@ def summary_rows(entries: list[SpeedupEntry]) -> list[str]:
         error = result.get("error")
         if error:
             verdict = f"error ({error.split(':')[0]})"
+        elif result.get("inconclusive"):
+            verdict = "fail (inconclusive)"
         table.append(
             (
                 result["test"],

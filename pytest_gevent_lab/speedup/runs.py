@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import inspect
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -30,10 +29,22 @@ from gevent.exceptions import LoopExit
 
 from .. import patching
 from ..greenlets import blocking, lost_errors, owners
+from ..greenlets.exceptions import GeventTimeout
+from ..greenlets.settings import for_item
 from . import report, turns
+from .clocks import ThreadClocks, thread_clocks
 from .marker import NAME, parse
+from .polls import PollIdle, poll_idle
 from .report import Run, RunPlan
-from .stats import SECOND_LOOK_ROUNDS, Verdict, decide, format_seconds, required_ratio
+from .stats import (
+    SECOND_LOOK_ROUNDS,
+    RunTime,
+    Verdict,
+    decide,
+    format_seconds,
+    judged_times,
+    required_ratio,
+)
 from .turns import RunModeName
 
 MODES: tuple[RunModeName, RunModeName] = ("sequential", "concurrent")
@@ -79,7 +90,7 @@ def call_marked(item: pytest.Function, rounds_option: int | None = None) -> bool
     hint = None if verdict.passed else report.hint_for(verdict, runs, patching.is_patched())
     report.record(item, report.entry(item.nodeid, verdict, runs, plan, hint))
     if not verdict.passed:
-        pytest.fail(report.failure_message(verdict, plan, hint), pytrace=False)
+        pytest.fail(report.failure_message(verdict, plan, hint, runs), pytrace=False)
     return True
 
 
@@ -111,7 +122,10 @@ def _run_pairs(
                 where = _run_name(mode, pair, warmup, plan.rounds_run)
                 failure = f"{where}: {type(error).__name__}: {error}"
                 report.record(item, report.entry(item.nodeid, None, runs, plan, error=failure))
-                _add_note(error, f"concurrent_speedup: raised in {where}")
+                note = f"concurrent_speedup: raised in {where}"
+                if isinstance(error, GeventTimeout):
+                    note += _timeout_note(item, runs, plan)
+                _add_note(error, note)
                 raise
         if pair == 1 and not any(run.spawned for run in runs):
             _fail_spawned_nothing(item, runs, plan)
@@ -125,12 +139,14 @@ def _sequential_limit(runs: list[Run]) -> float:
 
 
 def _judge(runs: list[Run], min_speedup: float) -> Verdict:
-    timed = [run for run in runs if run.timed]
-    return decide(
-        [run.seconds for run in timed if run.mode == "sequential"],
-        [run.seconds for run in timed if run.mode == "concurrent"],
-        min_speedup,
-    )
+    timed = [_run_time(run) for run in runs if run.timed]
+    # Timed pairs run S, C: each round's sequential run, then its concurrent one.
+    sequential, concurrent = judged_times(list(zip(timed[::2], timed[1::2], strict=True)))
+    return decide(sequential, concurrent, min_speedup)
+
+
+def _run_time(run: Run) -> RunTime:
+    return RunTime(run.seconds, run.cpu_seconds, run.ready_seconds, tuple(run.turns))
 
 
 def _call_once(
@@ -147,18 +163,22 @@ def _call_once(
         testargs = {**testargs, "gevent_mode": mode}
     watch = probes.watch
     watch.longest, watch.stack = 0.0, None  # this run's longest block only
-    with turns.run_mode(mode, tracker) as record:
+    clocks = probes.clocks
+    with turns.run_mode(mode, tracker, clocks) as record:
         # ref=False: the watchdog alone must not keep the hub alive, or a body
         # with nothing left to run waits for it instead of raising LoopExit.
         watchdog = gevent.Timeout(limit, ref=False)  # None: no limit
         stuck: str | None = None
         try:
             with watchdog, _no_gc():
-                cpu_start, ready_start = probes.thread_clocks()
+                polled = probes.poll_seconds()
+                # the CPU and waiting clocks are read inside the wall time (see clocks)
                 start = time.perf_counter()
+                cpu_start, ready_start = clocks.cpu_and_waiting()
                 function(**testargs)
+                cpu_end, ready_end = clocks.cpu_and_waiting()
                 seconds = time.perf_counter() - start
-                cpu_end, ready_end = probes.thread_clocks()
+                polled_end = probes.poll_seconds()
         except gevent.Timeout as expired:
             if expired is not watchdog:
                 raise
@@ -187,8 +207,11 @@ def _call_once(
         cpu_seconds=cpu_end - cpu_start,
         ready_seconds=ready_end - ready_start,
         spawned=record.spawned,
+        nested=record.nested,
         longest_block=watch.longest,
         block_stack=watch.stack,
+        poll_idle_seconds=None if polled is None or polled_end is None else polled_end - polled,
+        turns=turns.turn_times(record, (start, ready_start)),
     )
 
 
@@ -213,26 +236,17 @@ def _no_gc() -> Iterator[None]:
 
 
 class _Probes:
-    """What a run measures besides its time: hub blocks, and this thread's CPU clocks."""
+    """What a run measures besides its time: hub blocks, and this thread's clocks."""
 
-    def __init__(self, watch: blocking.BlockWatch, schedstat: int | None) -> None:
+    def __init__(
+        self, watch: blocking.BlockWatch, clocks: ThreadClocks, polls: PollIdle | None
+    ) -> None:
         self.watch = watch
-        self._schedstat = schedstat
+        self.clocks = clocks
+        self.polls = polls
 
-    def thread_clocks(self) -> tuple[float, float]:
-        """This thread's seconds on a CPU, and waiting for one while ready to run.
-
-        The second tells CPU-bound work slowed by other processes (it waits for
-        a CPU) from a blocking call (it waits for nothing): Linux's schedstat
-        has it; elsewhere it is 0, and a loaded machine's CPU-bound body may
-        get the hint for a blocking one. (schedstat's own CPU time lags by up
-        to a clock tick, too coarse for short bodies; thread_time() does not.)
-        """
-        waiting = 0.0
-        if self._schedstat is not None:
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                waiting = int(os.pread(self._schedstat, 128, 0).split()[1]) / 1e9
-        return time.thread_time(), waiting
+    def poll_seconds(self) -> float | None:
+        return None if self.polls is None else self.polls.seconds
 
 
 @contextlib.contextmanager
@@ -240,16 +254,22 @@ def _probes() -> Iterator[_Probes]:
     # One watch and one open schedstat for all runs: a watch per run (a sampling
     # thread and a trace function) cost 0.5 ms inside a 1 ms body, opening the
     # file 10 us per read; _call_once resets the watch.
-    try:
-        schedstat: int | None = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
-    except OSError:
-        schedstat = None
-    try:
-        with blocking.watch() as watch:
-            yield _Probes(watch, schedstat)
-    finally:
-        if schedstat is not None:
-            os.close(schedstat)
+    with thread_clocks() as clocks, blocking.watch() as watch, poll_idle(clocks) as polls:
+        yield _Probes(watch, clocks, polls)
+
+
+def _timeout_note(item: pytest.Function, runs: list[Run], plan: RunPlan) -> str:
+    """How a gevent timeout applies to a marked test: to all its runs together."""
+    limit = for_item(item).gevent_timeout
+    ran = sum(run.seconds for run in runs)
+    most = 2 * (plan.warmup + SECOND_LOOK_ROUNDS * plan.rounds)
+    return (
+        f". The gevent timeout ({limit:g} s) covers the test's whole call, every run of the "
+        f"body together, not each run: {len(runs)} run(s) had taken {format_seconds(ran)} "
+        f"when it expired. A marked test calls its body {2 * (plan.warmup + plan.rounds)} "
+        f"times, up to {most} when the verdict needs more rounds; give it a limit that covers "
+        "them all (@pytest.mark.gevent_timeout(S) on the test)"
+    )
 
 
 def _run_name(mode: str, pair: int, warmup: int, rounds: int) -> str:

@@ -27,6 +27,30 @@ queues its greenlets; caches are warm for the run that follows). So the bound
 must exceed ``min_speedup`` by ``MARGIN`` as well: the *required* ratio is
 ``min_speedup * (1 + MARGIN)``.
 
+The times judged (:func:`judged_times`). Machine load makes a run wait for a
+CPU another process has; that waiting is measured (speedup.clocks) and left
+out: a sequential run counts its *own time*, wall time less that waiting. Its
+greenlets run one at a time, so each wait it makes is the only one pending,
+and the own time is what the run would have taken on an idle machine
+(measured under load: a 1.5x body's sequential own times agree to 1 %, its
+wall times vary 4x). A concurrent run's own time can undercount: when its
+thread waits for a CPU past the moment a second greenlet's timer was due, the
+wait left out hid that greenlet's waiting too (a true 1.5x body measured
+2.9x that way). So a concurrent run counts at least the time its greenlets
+provably needed: each top greenlet's start in the run plus the time the same
+greenlet's turn took in the sequential run of its round (no greenlet is faster
+with others beside it), and never more than its wall time. Load can then slow
+a run's verdict down, but not make a body look faster than it is.
+
+Nor does CPU time the concurrent run saved count: it does the same work, so
+the CPU time its sequential partner spent beyond its own is added to it (added,
+not a floor: a floor would absorb the concurrent run's noise and keep the
+sequential run's, a bias of its own). Greenlets take turns through the
+same code in both runs, but not in the same order, and order costs: 2,000
+greenlets that do nothing took 7-8 % more CPU one after another than batched
+together (the same calls and switches, measured), a "speedup" the margin
+barely covers. Only waiting that overlapped is speedup.
+
 PYTEST_DONT_REWRITE
 """
 
@@ -78,6 +102,8 @@ class Verdict:
     # Relative half-range of the rounds: how far apart two rounds of one mode may
     # lie by chance. Used for hints when there is no supported speedup to go by.
     noise: float
+    sequential_times: tuple[float, ...] = ()  # what was judged
+    concurrent_times: tuple[float, ...] = ()
 
     @property
     def worth_more_rounds(self) -> bool:
@@ -142,6 +168,44 @@ def supported_speedup(sequential: Sequence[float], concurrent: Sequence[float]) 
     return ratios[k]
 
 
+@dataclass(frozen=True)
+class RunTime:
+    """One run's clocks, as :func:`judged_times` needs them (seconds)."""
+
+    wall: float
+    cpu: float
+    waiting: float  # ready to run, waiting for a CPU another process had
+    # Each top greenlet's (start in the run, length of its turn), in time not
+    # spent waiting for a CPU; None for one that never ran or did not end.
+    turns: tuple[tuple[float, float] | None, ...] = ()
+
+    @property
+    def own(self) -> float:
+        """Wall time less the waiting for a CPU (never below the CPU time, nor above the wall)."""
+        return min(self.wall, max(self.wall - self.waiting, self.cpu))
+
+
+def judged_times(
+    rounds: Sequence[tuple[RunTime, RunTime]],
+) -> tuple[list[float], list[float]]:
+    """The (sequential, concurrent) times the verdict compares, one pair per round."""
+    sequential = [run.own for run, _ in rounds]
+    concurrent = [
+        min(run.wall, max(run.own, _needed(run, alone))) + max(0.0, alone.cpu - run.cpu)
+        for alone, run in rounds
+    ]
+    return sequential, concurrent
+
+
+def _needed(concurrent: RunTime, sequential: RunTime) -> float:
+    """The least time the concurrent run can have taken: its greenlets' starts plus their turns."""
+    needed = 0.0
+    for started, alone in zip(concurrent.turns, sequential.turns, strict=False):
+        if started is not None and alone is not None:
+            needed = max(needed, started[0] + alone[1])
+    return needed
+
+
 def required_ratio(min_speedup: float) -> float:
     return min_speedup * (1 + MARGIN)
 
@@ -162,6 +226,8 @@ def decide(sequential: Sequence[float], concurrent: Sequence[float], min_speedup
         required=required,
         inversions_allowed=inversions_allowed(len(sequential), len(concurrent)),
         noise=noise,
+        sequential_times=tuple(sequential),
+        concurrent_times=tuple(concurrent),
     )
 
 

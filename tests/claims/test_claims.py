@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import textwrap
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_gevent_lab.claims import table as claims_table
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 CLAIMED = """
     import pytest
@@ -28,9 +30,9 @@ CLAIMED = """
 """
 
 
-def test_passing_claims_show_their_verdict_and_figures(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(textwrap.dedent(CLAIMED))
-    result = pytester.runpytest("--strict-markers", "-p", "no:randomly")
+def test_passing_claims_show_their_verdict_and_figures(lab: Lab) -> None:
+    lab.write(CLAIMED)
+    result = lab.run("--strict-markers")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
         [
@@ -60,18 +62,15 @@ def test_passing_claims_show_their_verdict_and_figures(pytester: pytest.Pytester
         ("@pytest.mark.xfail(reason='known')\ndef test_it():\n    assert False", "xfailed"),
     ],
 )
-def test_a_claim_whose_test_did_not_pass_is_unverified(
-    pytester: pytest.Pytester, body: str, outcome: str
-) -> None:
-    head = "import pytest\n\npytestmark = pytest.mark.claim('c1', 'the claim')\n\n"
-    pytester.makepyfile(head + body)
-    result = pytester.runpytest("-p", "no:randomly")
+def test_a_claim_whose_test_did_not_pass_is_unverified(lab: Lab, body: str, outcome: str) -> None:
+    lab.write("import pytest\n\npytestmark = pytest.mark.claim('c1', 'the claim')\n\n", body)
+    result = lab.run()
     result.stdout.fnmatch_lines([f"c1 *unverified (1 {outcome}) *the claim"])
     result.stdout.no_fnmatch_line("c1 *holds*")
 
 
-def test_teardown_error_makes_a_passed_claim_unverified(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_teardown_error_makes_a_passed_claim_unverified(lab: Lab) -> None:
+    lab.write(
         """
         import pytest
 
@@ -85,13 +84,13 @@ def test_teardown_error_makes_a_passed_claim_unverified(pytester: pytest.Pyteste
             pass
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["c1 *unverified (1 error) *the claim"])
 
 
-def test_skip_marker_before_any_fixture_still_lists_the_claim(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_skip_marker_before_any_fixture_still_lists_the_claim(lab: Lab) -> None:
+    lab.write(
         """
         import pytest
 
@@ -101,12 +100,12 @@ def test_skip_marker_before_any_fixture_still_lists_the_claim(pytester: pytest.P
             pass
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.stdout.fnmatch_lines(["c1 *unverified (1 skipped) *the claim"])
 
 
-def test_one_claim_checked_by_two_tests_holds_only_if_both_pass(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_one_claim_checked_by_two_tests_holds_only_if_both_pass(lab: Lab) -> None:
+    lab.write(
         """
         import pytest
 
@@ -116,7 +115,7 @@ def test_one_claim_checked_by_two_tests_holds_only_if_both_pass(pytester: pytest
             assert ok
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.stdout.fnmatch_lines(
         ["c1 *unverified (1 failed) *the claim", "claims: 1 (unverified: 1)"]
     )
@@ -141,22 +140,22 @@ def test_one_claim_checked_by_two_tests_holds_only_if_both_pass(pytester: pytest
     ],
 )
 def test_bad_marker_arguments_are_a_collection_error_naming_the_test(
-    pytester: pytest.Pytester, marker: str, message: str
+    lab: Lab, marker: str, message: str
 ) -> None:
-    pytester.makepyfile(f"import pytest\n\n@pytest.mark.{marker}\ndef test_it():\n    pass\n")
-    result = pytester.runpytest("-p", "no:randomly")
+    lab.write(f"import pytest\n\n@pytest.mark.{marker}\ndef test_it():\n    pass\n")
+    result = lab.run()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*ERROR collecting test_bad_marker*", message])
 
 
-def test_record_figure_without_a_claim_fails_the_test(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_record_figure_without_a_claim_fails_the_test(lab: Lab) -> None:
+    lab.write(
         """
         def test_it(record_figure):
             record_figure("speedup", 3.0, "x")
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         ["*record_figure('speedup', ...) in *test_it: figures are the evidence of a claim*"]
@@ -172,21 +171,19 @@ def test_record_figure_without_a_claim_fails_the_test(pytester: pytest.Pytester)
         ("record_figure('', 1.0, 's')", "*name must be a non-empty string*"),
     ],
 )
-def test_record_figure_rejects_bad_values(
-    pytester: pytest.Pytester, call: str, message: str
-) -> None:
-    pytester.makepyfile(
+def test_record_figure_rejects_bad_values(lab: Lab, call: str, message: str) -> None:
+    lab.write(
         f"import pytest\n\n@pytest.mark.claim('c1', 'claim')\n"
         f"def test_it(record_figure):\n    {call}\n"
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([message, "c1 *unverified (1 failed)*"])
 
 
-def test_claims_travel_from_xdist_workers(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(textwrap.dedent(CLAIMED))
-    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:randomly")
+def test_claims_travel_from_xdist_workers(lab: Lab) -> None:
+    lab.write(CLAIMED)
+    result = lab.run("-n", "2")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
         [
@@ -197,14 +194,13 @@ def test_claims_travel_from_xdist_workers(pytester: pytest.Pytester) -> None:
     )
 
 
-def test_gevent_report_includes_the_claims(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(CLAIMED)
-        + "\n@pytest.mark.claim('broken', 'x')\ndef test_broken():\n    assert False\n"
+def test_gevent_report_includes_the_claims(lab: Lab) -> None:
+    lab.write(
+        CLAIMED, "\n@pytest.mark.claim('broken', 'x')\ndef test_broken():\n    assert False\n"
     )
-    result = pytester.runpytest("-p", "no:randomly", "--gevent-report=out/report.json")
+    result = lab.run("--gevent-report=out/report.json")
     result.assert_outcomes(passed=2, failed=1)
-    document = json.loads((pytester.path / "out" / "report.json").read_text(encoding="utf-8"))
+    document = lab.report("out/report.json")
     by_id = {entry["id"]: entry for entry in document["claims"]}
     assert by_id["one-at-a-time"]["verdict"] == "holds"
     assert by_id["one-at-a-time"]["source"] == "intro"
@@ -221,9 +217,9 @@ def test_gevent_report_includes_the_claims(pytester: pytest.Pytester) -> None:
     assert by_id["broken"]["test"].endswith("::test_broken")
 
 
-def test_no_claims_no_table(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile("def test_it():\n    pass\n")
-    result = pytester.runpytest("-p", "no:randomly")
+def test_no_claims_no_table(lab: Lab) -> None:
+    lab.write("def test_it():\n    pass\n")
+    result = lab.run()
     result.assert_outcomes(passed=1)
     result.stdout.no_fnmatch_line("*gevent-lab: claims*")
 
@@ -234,10 +230,8 @@ def test_wide_characters_wrap_by_display_width() -> None:
     assert all(claims_table.display_width(line) <= 12 for line in lines)
 
 
-def test_a_claimed_speedup_test_shows_its_measurement_as_figures(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.makepyfile(
+def test_a_claimed_speedup_test_shows_its_measurement_as_figures(lab: Lab) -> None:
+    lab.write(
         """
         import gevent
         import pytest
@@ -248,7 +242,7 @@ def test_a_claimed_speedup_test_shows_its_measurement_as_figures(
             gevent.joinall([spawn(gevent.sleep, 0.005) for _ in range(5)], raise_error=True)
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     # Whatever the verdict on a loaded machine, the measurement is the claim's figures.
     result.stdout.fnmatch_lines(
         [
@@ -260,10 +254,10 @@ def test_a_claimed_speedup_test_shows_its_measurement_as_figures(
     )
 
 
-def test_a_changed_verdict_names_what_it_changed_since(run_in_process) -> None:
+def test_a_changed_verdict_names_what_it_changed_since(lab: Lab) -> None:
     # issue 10 item 16: "changed since the article" was the only wording, fit for
     # one article; a claim from a changelog or a benchmark changed since something else.
-    result = run_in_process(
+    lab.write(
         """
         import pytest
 
@@ -276,6 +270,7 @@ def test_a_changed_verdict_names_what_it_changed_since(run_in_process) -> None:
             pass
         """
     )
+    result = lab.run()
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
         [

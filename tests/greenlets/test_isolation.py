@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 
 def test_a_test_that_destroys_the_hub_does_not_break_the_next(pytester: pytest.Pytester) -> None:
@@ -35,9 +40,9 @@ def test_a_test_that_destroys_the_hub_does_not_break_the_next(pytester: pytest.P
     result.stdout.no_fnmatch_line("*InvalidSwitchError*")
 
 
-def test_switch_traces_closed_out_of_order_do_not_break_the_next(run_in_process) -> None:
+def test_switch_traces_closed_out_of_order_do_not_break_the_next(lab: Lab) -> None:
     # issue 10 item 6: the second exit reinstalled the first, finished trace.
-    result = run_in_process(
+    lab.write(
         """
         import gevent
 
@@ -61,5 +66,6 @@ def test_switch_traces_closed_out_of_order_do_not_break_the_next(run_in_process)
             gevent.spawn(lambda: 1 / 0).join()
         """
     )
+    result = lab.run()
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.no_fnmatch_line("*RecursionError*")

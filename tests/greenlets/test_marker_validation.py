@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 
 @pytest.mark.parametrize(
@@ -21,34 +24,55 @@ import pytest
     ],
 )
 def test_bad_marker_is_a_collection_error_naming_the_test(
-    pytester: pytest.Pytester, marker: str, message: str
+    lab: Lab, marker: str, message: str
 ) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(
-            f"""
-            import pytest
+    lab.write(
+        f"""
+        import pytest
 
-            @pytest.mark.{marker}
-            def test_marked():
-                pass
+        @pytest.mark.{marker}
+        def test_marked():
+            pass
 
-            def test_fine():
-                pass
-            """
-        )
+        def test_fine():
+            pass
+        """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         ["*ERROR collecting*", f"*::test_marked: @pytest.mark.{marker.split('(')[0]}{message}"]
     )
 
 
-def test_keyword_seconds_is_accepted(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        "import pytest\n\n@pytest.mark.gevent_timeout(seconds=5)\ndef test_ok():\n    pass\n"
+def test_keyword_seconds_is_accepted_and_applied(lab: Lab) -> None:
+    lab.write(
+        """
+        import gevent, pytest
+        from gevent.monkey import get_original
+
+        @pytest.mark.gevent_timeout(seconds=0.05)
+        def test_times_out():
+            gevent.sleep(100)
+
+        @pytest.mark.gevent_block_threshold(seconds=0.05)
+        def test_blocks(spawn):
+            spawn(get_original("time", "sleep"), 0.1).join()
+
+        @pytest.mark.gevent_timeout(seconds=30)
+        def test_in_time():
+            gevent.sleep(0.001)
+        """
     )
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+    result = lab.run()
+    result.assert_outcomes(failed=2, passed=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*GeventTimeout: gevent timeout after 0.05 s in *::test_times_out*",
+            "*HubBlockedError: *::test_blocks: a greenlet blocked the gevent hub for * s "
+            "(threshold 0.05 s)*",
+        ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -59,37 +83,33 @@ def test_keyword_seconds_is_accepted(pytester: pytest.Pytester) -> None:
         (["-o", "gevent_timeout=never"], "ini gevent_timeout"),
     ],
 )
-def test_bad_option_is_a_usage_error(
-    pytester: pytest.Pytester, args: list[str], where: str
-) -> None:
-    pytester.makepyfile("def test_ok():\n    pass\n")
-    result = pytester.runpytest("-p", "no:randomly", *args)
+def test_bad_option_is_a_usage_error(lab: Lab, args: list[str], where: str) -> None:
+    lab.write("def test_ok():\n    pass\n")
+    result = lab.run(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: {where}: expected a*number of seconds*"])
 
 
 @pytest.mark.parametrize("key", ["gevent_timeout", "gevent_block_threshold"])
-def test_bad_ini_value_names_the_ini_key_not_the_flag(pytester: pytest.Pytester, key: str) -> None:
-    pytester.makeini(f"[pytest]\n{key} = abc\n")
-    pytester.makepyfile("def test_ok():\n    pass\n")
-    result = pytester.runpytest("-p", "no:randomly")
+def test_bad_ini_value_names_the_ini_key_not_the_flag(lab: Lab, key: str) -> None:
+    lab.ini(f"{key} = abc")
+    lab.write("def test_ok():\n    pass\n")
+    result = lab.run()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: ini {key}: expected a number of seconds*got 'abc'*"])
     result.stderr.no_fnmatch_line("*--gevent-*")
 
 
-def test_markers_are_registered(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import pytest
+def test_markers_are_registered(lab: Lab) -> None:
+    lab.write(
+        """
+        import pytest
 
-            @pytest.mark.gevent_timeout(1)
-            @pytest.mark.gevent_block_threshold(1)
-            @pytest.mark.gevent_allow_errors
-            def test_ok():
-                pass
-            """
-        )
+        @pytest.mark.gevent_timeout(1)
+        @pytest.mark.gevent_block_threshold(1)
+        @pytest.mark.gevent_allow_errors
+        def test_ok():
+            pass
+        """
     )
-    pytester.runpytest("-p", "no:randomly", "--strict-markers").assert_outcomes(passed=1)
+    lab.run("--strict-markers").assert_outcomes(passed=1)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def test_a_gevent_timeout_fails_a_body_that_overran_without_yielding(run_in_process) -> None:
+if TYPE_CHECKING:
+    from conftest import Lab
+
+
+def test_a_gevent_timeout_fails_a_body_that_overran_without_yielding(lab: Lab) -> None:
     # issue 10 item 7: callbacks run before timers, so a body that blocked or
     # computed past its limit, then yielded once, passed.
-    result = run_in_process(
+    lab.write(
         """
         import time
         import gevent, pytest
@@ -37,6 +42,7 @@ def test_a_gevent_timeout_fails_a_body_that_overran_without_yielding(run_in_proc
             pass
         """
     )
+    result = lab.run()
     result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -47,10 +53,10 @@ def test_a_gevent_timeout_fails_a_body_that_overran_without_yielding(run_in_proc
     )
 
 
-def test_a_block_before_the_first_yield_is_caught(run_in_process) -> None:
+def test_a_block_before_the_first_yield_is_caught(lab: Lab) -> None:
     # issue 10 item 8: a module fixture's ticker waits in the hub while the
     # test's first statement blocks; nothing had switched yet, so it was missed.
-    result = run_in_process(
+    lab.write(
         """
         import gevent, pytest
         from gevent.monkey import get_original
@@ -68,15 +74,16 @@ def test_a_block_before_the_first_yield_is_caught(run_in_process) -> None:
             gevent.sleep(0)
         """
     )
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         ["*HubBlockedError: *::test_blocks_first: a greenlet blocked the gevent hub for *"]
     )
 
 
-def test_a_cpu_loop_gets_cpu_advice_not_patching_advice(run_in_process) -> None:
+def test_a_cpu_loop_gets_cpu_advice_not_patching_advice(lab: Lab) -> None:
     # issue 10 item 8: the advice named a C extension or an unpatched module.
-    result = run_in_process(
+    lab.write(
         """
         import time
         import gevent, pytest
@@ -91,6 +98,7 @@ def test_a_cpu_loop_gets_cpu_advice_not_patching_advice(run_in_process) -> None:
             gevent.joinall([spawn(compute), spawn(gevent.sleep, 0.01)])
         """
     )
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*The greenlet was computing, not waiting (on a CPU *"])
     result.stdout.no_fnmatch_line("*monkey-patched*")

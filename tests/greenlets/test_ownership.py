@@ -8,8 +8,13 @@ collection belong to no test; a greenlet backing a thread is a thread.
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
+
 
 SUBPROCESS_TIMEOUT = 120
 
@@ -57,9 +62,9 @@ def test_a_forked_child_reports_its_greenlet_errors_as_gevent_does(
     result.stdout.fnmatch_lines(["FAILED *::test_the_parent_is_still_watched*"])
 
 
-def test_a_finished_greenlet_is_not_kept_alive(run_in_process) -> None:
+def test_a_finished_greenlet_is_not_kept_alive(lab: Lab) -> None:
     # issue 16 item 2: the leak check must not change object lifetimes.
-    result = run_in_process(
+    lab.write(
         """
         import gc, weakref
         import gevent
@@ -87,6 +92,7 @@ def test_a_finished_greenlet_is_not_kept_alive(run_in_process) -> None:
                 assert greenlet() is None and value() is None
         """
     )
+    result = lab.run()
     result.assert_outcomes(passed=2)
 
 
@@ -127,9 +133,9 @@ def test_threads_of_a_patched_run_are_never_killed_as_leaks(pytester: pytest.Pyt
     result.stdout.no_fnmatch_line("*GreenletLeakWarning*")
 
 
-def test_a_greenlet_that_ignores_its_kill_is_reported_once(run_in_process) -> None:
+def test_a_greenlet_that_ignores_its_kill_is_reported_once(lab: Lab) -> None:
     # issue 10 item 9: it was re-reported (and waited for) in every later test.
-    result = run_in_process(
+    lab.write(
         """
         import gevent, pytest
 
@@ -154,8 +160,8 @@ def test_a_greenlet_that_ignores_its_kill_is_reported_once(run_in_process) -> No
             STOP.append(True)
             STUBBORN[0].join(1)
         """,
-        args=("-W", "default"),
     )
+    result = lab.run(*("-W", "default"))
     result.assert_outcomes(passed=3, warnings=1)
     result.stdout.fnmatch_lines(["*::test_leaves_a_stubborn_greenlet: greenlet(s) started*"])
     assert result.stdout.str().count("refused to die") == 1
@@ -190,9 +196,9 @@ def test_a_greenlet_spawned_at_import_is_not_blamed_on_a_test(pytester: pytest.P
     )
 
 
-def test_a_timer_started_by_one_test_does_not_fire_in_the_next(run_in_process) -> None:
+def test_a_timer_started_by_one_test_does_not_fire_in_the_next(lab: Lab) -> None:
     # issue 10 item 9: a gevent.Timeout left started by test N fired inside test N+1.
-    result = run_in_process(
+    lab.write(
         """
         import gevent
 
@@ -205,8 +211,8 @@ def test_a_timer_started_by_one_test_does_not_fire_in_the_next(run_in_process) -
         def test_next_one_sleeps_past_them():
             gevent.sleep(0.2)
         """,
-        args=("-W", "default"),
     )
+    result = lab.run(*("-W", "default"))
     result.assert_outcomes(passed=3, warnings=2)
     result.stdout.fnmatch_lines(
         [
@@ -219,9 +225,9 @@ def test_a_timer_started_by_one_test_does_not_fire_in_the_next(run_in_process) -
     )
 
 
-def test_timers_of_a_wider_fixture_keep_running(run_in_process) -> None:
+def test_timers_of_a_wider_fixture_keep_running(lab: Lab) -> None:
     # The leftover check stops the test's timers, never a fixture greenlet's sleep.
-    result = run_in_process(
+    lab.write(
         """
         import gevent
         import pytest
@@ -249,16 +255,16 @@ def test_timers_of_a_wider_fixture_keep_running(run_in_process) -> None:
             gevent.sleep(0.2)
             assert len(ticker) > before
         """,
-        args=("-W", "default"),
     )
+    result = lab.run(*("-W", "default"))
     result.assert_outcomes(passed=2, warnings=1)
     result.stdout.fnmatch_lines(["*timer(s) started during the test were still pending*(2)*"])
 
 
-def test_gevent_still_prints_an_error_it_reports(run_in_process) -> None:
+def test_gevent_still_prints_an_error_it_reports(lab: Lab) -> None:
     # issue 10 item 18: code under test may assert on gevent's own report
     # (geventhttpclient's test_verify_self_signed_fail does).
-    result = run_in_process(
+    lab.write(
         """
         import gevent
 
@@ -276,6 +282,7 @@ def test_gevent_still_prints_an_error_it_reports(run_in_process) -> None:
             gevent.spawn(boom).join()
         """
     )
+    result = lab.run()
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -286,9 +293,9 @@ def test_gevent_still_prints_an_error_it_reports(run_in_process) -> None:
     result.stdout.no_fnmatch_line("*AssertionError*")
 
 
-def test_a_module_fixture_greenlet_error_fails_the_fixture_not_the_test(run_in_process) -> None:
+def test_a_module_fixture_greenlet_error_fails_the_fixture_not_the_test(lab: Lab) -> None:
     # Only the owner is blamed: the fixture's greenlet dies while a test runs.
-    result = run_in_process(
+    lab.write(
         """
         import gevent, pytest
 
@@ -308,6 +315,7 @@ def test_a_module_fixture_greenlet_error_fails_the_fixture_not_the_test(run_in_p
             pass
         """
     )
+    result = lab.run()
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(
         [

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def test_every_pool_method_works(run_in_process) -> None:
+if TYPE_CHECKING:
+    from conftest import Lab
+
+
+def test_every_pool_method_works(lab: Lab) -> None:
     # issue 10 item 5: imap_unordered raised "call stack is not deep enough"
     # (it spawns from a greenlet of its own) and imap ended in LoopExit.
-    result = run_in_process(
+    lab.write(
         """
         import gevent, pytest
 
@@ -41,6 +46,7 @@ def test_every_pool_method_works(run_in_process) -> None:
             gevent.sleep(0)
         """
     )
+    result = lab.run()
     result.assert_outcomes(passed=14, errors=2)
     result.stdout.fnmatch_lines(
         ["*LeakedGreenletError: leaked greenlet(s) from test *test_spawn_leaks_are_still_reported*"]

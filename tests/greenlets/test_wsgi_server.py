@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 CLIENT = """
 import urllib.request, pytest
@@ -29,68 +32,64 @@ def test_two_servers(wsgi_server):
 
 
 @pytest.mark.timeout(60)
-def test_without_patching(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(textwrap.dedent(CLIENT))
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+def test_without_patching(lab: Lab) -> None:
+    lab.write(CLIENT)
+    lab.run().assert_outcomes(passed=2)
 
 
 @pytest.mark.timeout(60)
-def test_with_patching(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(textwrap.dedent(CLIENT))
-    result = pytester.runpytest_subprocess("-p", "no:randomly", "--gevent-patch")
+def test_with_patching(lab: Lab) -> None:
+    lab.write(CLIENT)
+    result = lab.run_patched()
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*patching: on*"])
 
 
 @pytest.mark.timeout(60)
-def test_server_is_stopped_at_teardown(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import urllib.error, urllib.request, pytest
+def test_server_is_stopped_at_teardown(lab: Lab) -> None:
+    lab.write(
+        """
+        import urllib.error, urllib.request, pytest
 
-            urls = []
+        urls = []
 
-            def app(environ, start_response):
-                start_response("204 No Content", [])
-                return []
+        def app(environ, start_response):
+            start_response("204 No Content", [])
+            return []
 
-            def test_serve(wsgi_server):
-                urls.append(wsgi_server(app))
+        def test_serve(wsgi_server):
+            urls.append(wsgi_server(app))
 
-            def test_gone():
-                with pytest.raises(urllib.error.URLError):
-                    urllib.request.urlopen(urls[0], timeout=5)
-            """
-        )
+        def test_gone():
+            with pytest.raises(urllib.error.URLError):
+                urllib.request.urlopen(urls[0], timeout=5)
+        """
     )
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+    lab.run().assert_outcomes(passed=2)
 
 
 @pytest.mark.timeout(60)
-def test_app_errors_fail_the_test(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import urllib.error, urllib.request, pytest
+def test_app_errors_fail_the_test(lab: Lab) -> None:
+    lab.write(
+        """
+        import urllib.error, urllib.request, pytest
 
-            def broken(environ, start_response):
-                raise ZeroDivisionError("in the app")
+        def broken(environ, start_response):
+            raise ZeroDivisionError("in the app")
 
-            def test_it(wsgi_server):
-                with pytest.raises(urllib.error.HTTPError):
-                    urllib.request.urlopen(wsgi_server(broken), timeout=10)
-            """
-        )
+        def test_it(wsgi_server):
+            with pytest.raises(urllib.error.HTTPError):
+                urllib.request.urlopen(wsgi_server(broken), timeout=10)
+        """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*ZeroDivisionError: in the app*"])
 
 
-def test_non_callable_app_is_a_clear_error(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile("def test_it(wsgi_server):\n    wsgi_server('app.py')\n")
-    result = pytester.runpytest("-p", "no:randomly")
+def test_non_callable_app_is_a_clear_error(lab: Lab) -> None:
+    lab.write("def test_it(wsgi_server):\n    wsgi_server('app.py')\n")
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*wsgi_server: expected a WSGI application*got 'app.py'*"])
     result.stdout.no_fnmatch_line("*servers.py*")  # no plugin source in the report

@@ -9,10 +9,8 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
-import pytest
-
 if TYPE_CHECKING:
-    from conftest import RunModule
+    from conftest import Lab
 
 ARTICLE = """
     import os
@@ -77,17 +75,19 @@ ARTICLE_PASSES = f"""
 """
 
 
-def test_article_order_unpatched(run_in_process: RunModule) -> None:
-    run_in_process(ARTICLE, ARTICLE_PASSES).assert_outcomes(passed=1)
+def test_article_order_unpatched(lab: Lab) -> None:
+    lab.write(ARTICLE, ARTICLE_PASSES)
+    lab.run().assert_outcomes(passed=1)
 
 
-def test_article_order_patched(run_patched: RunModule) -> None:
-    result = run_patched(ARTICLE, ARTICLE_PASSES)
+def test_article_order_patched(lab: Lab) -> None:
+    lab.write(ARTICLE, ARTICLE_PASSES)
+    result = lab.run_patched()
     result.assert_outcomes(passed=1)
 
 
-def test_assert_order_shows_side_by_side_and_timeline(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_assert_order_shows_side_by_side_and_timeline(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         def test_wrong(interleaving):
@@ -100,6 +100,7 @@ def test_assert_order_shows_side_by_side_and_timeline(run_in_process: RunModule)
             ])
         """,
     )
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -120,11 +121,11 @@ def test_assert_order_shows_side_by_side_and_timeline(run_in_process: RunModule)
         ]
     )
     # The plugin's frames are hidden: the failure points at the test's own line.
-    result.stdout.no_fnmatch_line("*pytest_gevent_lab/interleaving.py*")
+    result.stdout.no_fnmatch_line("*pytest_gevent_lab/interleaving/*")
 
 
-def test_assert_order_missing_and_extra_events(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_assert_order_missing_and_extra_events(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         def test_too_few_expected(interleaving):
@@ -137,6 +138,7 @@ def test_assert_order_missing_and_extra_events(run_in_process: RunModule) -> Non
             interleaving.assert_order(["a", "b"])
         """,
     )
+    result = lab.run()
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -148,10 +150,10 @@ def test_assert_order_missing_and_extra_events(run_in_process: RunModule) -> Non
     )
 
 
-def test_assert_before_is_every_before_every(run_in_process: RunModule) -> None:
+def test_assert_before_is_every_before_every(lab: Lab) -> None:
     # Documented choice: the last "a" must precede the first "b". "first a before
     # first b" holds in test_first_only_is_not_enough, yet the assertion fails.
-    result = run_in_process(
+    lab.write(
         ARTICLE,
         """
         def test_holds(interleaving):
@@ -170,6 +172,7 @@ def test_assert_before_is_every_before_every(run_in_process: RunModule) -> None:
             )
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -184,8 +187,8 @@ def test_assert_before_is_every_before_every(run_in_process: RunModule) -> None:
     )
 
 
-def test_assert_interleaved(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_assert_interleaved(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         def test_article_by_greenlet(interleaving):
@@ -203,6 +206,7 @@ def test_assert_interleaved(run_in_process: RunModule) -> None:
             interleaving.assert_interleaved("foo", "bar")
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -218,8 +222,8 @@ def test_assert_interleaved(run_in_process: RunModule) -> None:
     )
 
 
-def test_assert_not_interleaved(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_assert_not_interleaved(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         def test_sequential_holds(interleaving):
@@ -232,6 +236,7 @@ def test_assert_not_interleaved(run_in_process: RunModule) -> None:
             interleaving.assert_not_interleaved("foo", "bar", by="greenlet")
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -245,8 +250,8 @@ def test_assert_not_interleaved(run_in_process: RunModule) -> None:
     )
 
 
-def test_assert_one_thread_fails_for_a_real_thread(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_assert_one_thread_fails_for_a_real_thread(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         import threading
@@ -262,6 +267,7 @@ def test_assert_one_thread_fails_for_a_real_thread(run_in_process: RunModule) ->
             interleaving.assert_one_thread()
         """,
     )
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -274,8 +280,8 @@ def test_assert_one_thread_fails_for_a_real_thread(run_in_process: RunModule) ->
     )
 
 
-def test_bad_arguments_are_clear_errors(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_bad_arguments_are_clear_errors(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         import pytest
@@ -295,6 +301,7 @@ def test_bad_arguments_are_clear_errors(run_in_process: RunModule) -> None:
             interleaving.assert_interleaved("foo", "baz")
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -304,8 +311,8 @@ def test_bad_arguments_are_clear_errors(run_in_process: RunModule) -> None:
     )
 
 
-def test_greenlet_names(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_greenlet_names(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         import greenlet
@@ -324,11 +331,12 @@ def test_greenlet_names(run_in_process: RunModule) -> None:
             assert names == ["producer", "work", "work#2", "work#3", "main"]
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=1)
 
 
-def test_long_log_elides_the_middle(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_long_log_elides_the_middle(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         def test_long(interleaving):
@@ -343,6 +351,7 @@ def test_long_log_elides_the_middle(run_in_process: RunModule) -> None:
             interleaving.assert_order(expected)
         """,
     )
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -380,9 +389,9 @@ def test_package_import_stays_light() -> None:
     assert "Interleaving" in done.stdout
 
 
-def test_threads_keep_their_names_when_patched(pytester: pytest.Pytester) -> None:
+def test_threads_keep_their_names_when_patched(lab: Lab) -> None:
     # Patched, a threading.Thread is a greenlet running Thread._bootstrap.
-    pytester.makepyfile(
+    lab.write(
         """
         import threading
 
@@ -398,13 +407,13 @@ def test_threads_keep_their_names_when_patched(pytester: pytest.Pytester) -> Non
             assert sorted(e.greenlet for e in interleaving.events) == ["worker-0", "worker-1"]
         """
     )
-    pytester.runpytest_subprocess("--gevent-patch").assert_outcomes(passed=1)
-    pytester.runpytest_subprocess().assert_outcomes(passed=1)
+    lab.run_patched().assert_outcomes(passed=1)
+    lab.run().assert_outcomes(passed=1)  # unpatched: real threads
 
 
-def test_many_greenlets_get_one_row_per_event(run_in_process: RunModule) -> None:
+def test_many_greenlets_get_one_row_per_event(lab: Lab) -> None:
     # Fifty columns would be unreadable: the timeline names each event's greenlet instead.
-    result = run_in_process(
+    lab.write(
         ARTICLE,
         """
         def test_many(interleaving):
@@ -417,6 +426,7 @@ def test_many_greenlets_get_one_row_per_event(run_in_process: RunModule) -> None
             interleaving.assert_order([])
         """,
     )
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [

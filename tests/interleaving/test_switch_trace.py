@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conftest import RunModule
+    from conftest import Lab
 
 ARTICLE = """
     import gevent
@@ -46,17 +46,19 @@ ARTICLE_PASSES = """
 """
 
 
-def test_article_sequence_unpatched(run_in_process: RunModule) -> None:
-    run_in_process(ARTICLE, ARTICLE_PASSES).assert_outcomes(passed=2)
+def test_article_sequence_unpatched(lab: Lab) -> None:
+    lab.write(ARTICLE, ARTICLE_PASSES)
+    lab.run().assert_outcomes(passed=2)
 
 
-def test_article_sequence_patched(run_patched: RunModule) -> None:
-    result = run_patched(ARTICLE, ARTICLE_PASSES)
+def test_article_sequence_patched(lab: Lab) -> None:
+    lab.write(ARTICLE, ARTICLE_PASSES)
+    result = lab.run_patched()
     result.assert_outcomes(passed=2)
 
 
-def test_wrong_sequence_shows_side_by_side_and_timeline(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_wrong_sequence_shows_side_by_side_and_timeline(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         def test_wrong(switch_trace):
@@ -66,6 +68,7 @@ def test_wrong_sequence_shows_side_by_side_and_timeline(run_in_process: RunModul
             trace.assert_sequence(["main", "foo", "bar", "foo", "bar", "main"])
         """,
     )
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -89,8 +92,8 @@ def test_wrong_sequence_shows_side_by_side_and_timeline(run_in_process: RunModul
     )
 
 
-def test_chains_to_and_restores_an_installed_trace_function(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_chains_to_and_restores_an_installed_trace_function(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         @pytest.fixture
@@ -122,11 +125,12 @@ def test_chains_to_and_restores_an_installed_trace_function(run_in_process: RunM
             assert greenlet.gettrace() is previous
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=2)
 
 
-def test_nesting(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_nesting(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         def test_nested_in_one_greenlet(switch_trace):
@@ -168,11 +172,12 @@ def test_nesting(run_in_process: RunModule) -> None:
                 pass
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=3)
 
 
-def test_fixture_removes_a_trace_left_open(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_fixture_removes_a_trace_left_open(lab: Lab) -> None:
+    lab.write(
         ARTICLE,
         """
         BEFORE = []
@@ -188,4 +193,5 @@ def test_fixture_removes_a_trace_left_open(run_in_process: RunModule) -> None:
             assert greenlet.gettrace() == BEFORE[0]
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=2)

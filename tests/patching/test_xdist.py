@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
-import pytest
+if TYPE_CHECKING:
+    from conftest import Lab
 
 MIXED_RESULTS = """
     import socket
@@ -36,12 +37,12 @@ MIXED_RESULTS = """
 """
 
 
-def test_every_worker_patches_and_results_match_serial(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(dedent(MIXED_RESULTS))
-    serial = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly")
+def test_every_worker_patches_and_results_match_serial(lab: Lab) -> None:
+    lab.write(MIXED_RESULTS)
+    serial = lab.run_patched()
     serial.assert_outcomes(passed=5, failed=2)
 
-    distributed = pytester.runpytest_subprocess("--gevent-patch", "-n", "2", "-p", "no:randomly")
+    distributed = lab.run_patched("-n", "2", "--gevent-report=r.json")
     distributed.assert_outcomes(passed=5, failed=2)
     distributed.stdout.fnmatch_lines(
         [
@@ -54,10 +55,14 @@ def test_every_worker_patches_and_results_match_serial(pytester: pytest.Pytester
         distributed.stdout.fnmatch_lines(
             [f"[[]{worker}[]] gevent-lab: *; patching: on in this xdist worker (--gevent-patch)"]
         )
+    # and --gevent-report holds each worker's patching (here: an xdist run costs ~3 s)
+    workers = lab.report("r.json")["patching in xdist workers"]
+    assert sorted(workers) == ["gw0", "gw1"]
+    assert "patching: on in this xdist worker" in workers["gw0"][0]
 
 
-def test_workers_unpatched_without_the_flag(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_workers_unpatched_without_the_flag(lab: Lab) -> None:
+    lab.write(
         """
         import gevent.monkey
 
@@ -65,6 +70,6 @@ def test_workers_unpatched_without_the_flag(pytester: pytest.Pytester) -> None:
             assert not gevent.monkey.is_anything_patched()
         """
     )
-    result = pytester.runpytest_subprocess("-n", "2")
+    result = lab.run("-n", "2")  # in this process: nothing patches, the workers are fresh
     result.assert_outcomes(passed=1)
     result.stdout.no_fnmatch_line("*gevent-lab: patching in xdist workers*")

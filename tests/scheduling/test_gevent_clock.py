@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conftest import RunModule
+    from conftest import Lab
 
 HEADER = """
 import time
@@ -22,8 +22,8 @@ def ticker(clock, ticks, period=1):
 """
 
 
-def test_advance_fires_each_timer_at_its_own_instant(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_advance_fires_each_timer_at_its_own_instant(lab: Lab) -> None:
+    lab.write(
         HEADER,
         """
         def test_a_ticker_ticks_once_per_second_of_advance(gevent_clock):
@@ -58,11 +58,12 @@ def test_advance_fires_each_timer_at_its_own_instant(run_in_process: RunModule) 
             assert woke == [start + 10] and sleeper.dead
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=3)
 
 
-def test_advance_refuses_bad_calls(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_advance_refuses_bad_calls(lab: Lab) -> None:
+    lab.write(
         HEADER,
         """
         kept = []
@@ -99,11 +100,12 @@ def test_advance_refuses_bad_calls(run_in_process: RunModule) -> None:
                 kept[0].advance(1)
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=4)
 
 
-def test_autojump_threshold_and_jumps(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_autojump_threshold_and_jumps(lab: Lab) -> None:
+    lab.write(
         HEADER,
         """
         def test_each_jump_is_counted(gevent_clock):
@@ -127,4 +129,5 @@ def test_autojump_threshold_and_jumps(run_in_process: RunModule) -> None:
             assert gevent_clock.autojump_threshold == 0
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=6)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conftest import RunModule
+    from conftest import Lab
 
 SUITE = """
 import gevent
@@ -80,5 +80,6 @@ def test_fifo_gives_the_hub_its_real_loop_back():
 """
 
 
-def test_the_order_seam(run_in_process: RunModule) -> None:
-    run_in_process(SUITE).assert_outcomes(passed=4)
+def test_the_order_seam(lab: Lab) -> None:
+    lab.write(SUITE)
+    lab.run().assert_outcomes(passed=4)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import RunModule
+    from conftest import Lab
 
 # Each test reports whether it ran on a virtual clock: an hour's sleep that took
 # under an hour of real time can only be virtual.
@@ -32,8 +32,8 @@ def probe():
 """
 
 
-def test_the_marker_runs_one_test_on_a_virtual_clock(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_the_marker_runs_one_test_on_a_virtual_clock(lab: Lab) -> None:
+    lab.write(
         PROBE,
         """
         @pytest.mark.gevent_virtual_time
@@ -49,11 +49,12 @@ def test_the_marker_runs_one_test_on_a_virtual_clock(run_in_process: RunModule) 
             assert not probe()
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=3)
 
 
-def test_the_module_marker_and_the_fixture(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_the_module_marker_and_the_fixture(lab: Lab) -> None:
+    lab.write(
         PROBE,
         """
         pytestmark = pytest.mark.gevent_virtual_time
@@ -62,8 +63,9 @@ def test_the_module_marker_and_the_fixture(run_in_process: RunModule) -> None:
             assert probe()
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=1)
-    result = run_in_process(
+    lab.write(
         PROBE,
         """
         from pytest_gevent_lab import VirtualClock
@@ -82,17 +84,18 @@ def test_the_module_marker_and_the_fixture(run_in_process: RunModule) -> None:
             assert not probe()
         """,
     )
+    result = lab.run()
     result.assert_outcomes(passed=3)
 
 
 @pytest.mark.parametrize("how", ["option", "ini"])
 def test_option_and_ini_apply_to_every_test_but_speedup_ones(
-    pytester: pytest.Pytester, run_in_process: RunModule, how: str
+    pytester: pytest.Pytester, lab: Lab, how: str
 ) -> None:
     args: tuple[str, ...] = ("--gevent-virtual-time",) if how == "option" else ()
     if how == "ini":
         pytester.makeini("[pytest]\ngevent_virtual_time = true\n")
-    result = run_in_process(
+    lab.write(
         PROBE,
         """
         def test_plain():
@@ -107,8 +110,8 @@ def test_option_and_ini_apply_to_every_test_but_speedup_ones(
             assert not probe()
             gevent.joinall([spawn(gevent.sleep, 0.02) for _ in range(4)])
         """,
-        args=("--strict-markers", *args),
     )
+    result = lab.run(*("--strict-markers", *args))
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["gevent-lab: virtual time: every test except concurrent_speedup*"])
 
@@ -159,9 +162,9 @@ def test_the_option_is_listed_in_help(pytester: pytest.Pytester) -> None:
     ],
 )
 def test_a_bad_marker_is_a_collection_error_naming_the_test(
-    run_in_process: RunModule, marker: str, message: str
+    lab: Lab, marker: str, message: str
 ) -> None:
-    result = run_in_process(
+    lab.write(
         f"""
         import pytest
 
@@ -170,6 +173,7 @@ def test_a_bad_marker_is_a_collection_error_naming_the_test(
             pass
         """
     )
+    result = lab.run()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
@@ -196,9 +200,10 @@ def test_a_bad_marker_is_a_collection_error_naming_the_test(
     ids=["marker", "fixture"],
 )
 def test_virtual_time_with_concurrent_speedup_is_a_collection_error(
-    run_in_process: RunModule, test: str, named: str
+    lab: Lab, test: str, named: str
 ) -> None:
-    result = run_in_process("import pytest\n\n", test)
+    lab.write("import pytest\n\n", test)
+    result = lab.run()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
@@ -208,13 +213,14 @@ def test_virtual_time_with_concurrent_speedup_is_a_collection_error(
     )
 
 
-def test_gevent_clock_by_getfixturevalue_is_refused(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_gevent_clock_by_getfixturevalue_is_refused(lab: Lab) -> None:
+    lab.write(
         """
         def test_late(request):
             request.getfixturevalue("gevent_clock")
         """
     )
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*::test_late: gevent_clock was requested after setup began*"])
 

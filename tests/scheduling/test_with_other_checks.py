@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conftest import RunModule
+    from conftest import Lab
 
 
-def test_errors_of_virtual_timers_fail_the_test(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_errors_of_virtual_timers_fail_the_test(lab: Lab) -> None:
+    lab.write(
         """
         import gevent
         import pytest
@@ -28,6 +28,7 @@ def test_errors_of_virtual_timers_fail_the_test(run_in_process: RunModule) -> No
             gevent.sleep(10)
         """
     )
+    result = lab.run()
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines_random(
         [
@@ -40,9 +41,9 @@ def test_errors_of_virtual_timers_fail_the_test(run_in_process: RunModule) -> No
 
 
 def test_a_greenlet_left_sleeping_is_a_leak_and_never_wakes_later(
-    run_in_process: RunModule,
+    lab: Lab,
 ) -> None:
-    result = run_in_process(
+    lab.write(
         """
         import gevent
         import pytest
@@ -59,16 +60,16 @@ def test_a_greenlet_left_sleeping_is_a_leak_and_never_wakes_later(
             gevent.sleep(0.05)
             assert woke == []
         """,
-        args=("-W", "error::pytest_gevent_lab.GreenletLeakWarning"),  # an error at teardown
     )
+    result = lab.run(*("-W", "error::pytest_gevent_lab.GreenletLeakWarning"))
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(
         ["*GreenletLeakWarning: *::test_leaves_a_sleeper: greenlet(s) started with plain*killed*"]
     )
 
 
-def test_interleaving_events_carry_virtual_times(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_interleaving_events_carry_virtual_times(lab: Lab) -> None:
+    lab.write(
         """
         import gevent
         import pytest
@@ -85,11 +86,12 @@ def test_interleaving_events_carry_virtual_times(run_in_process: RunModule) -> N
             assert [event.time - start for event in interleaving.events] == [10, 20]
         """
     )
+    result = lab.run()
     result.assert_outcomes(passed=1)
 
 
-def test_hub_blocking_is_still_measured_in_real_time(run_in_process: RunModule) -> None:
-    result = run_in_process(
+def test_hub_blocking_is_still_measured_in_real_time(lab: Lab) -> None:
+    lab.write(
         """
         import gevent
         import pytest
@@ -102,4 +104,37 @@ def test_hub_blocking_is_still_measured_in_real_time(run_in_process: RunModule) 
             gevent.sleep(1)
         """
     )
+    result = lab.run()
     result.assert_outcomes(failed=1)
+
+
+def test_the_virtual_time_bound_is_not_a_leftover_timer_of_a_busy_test(
+    lab: Lab,
+) -> None:
+    # Thousands of switches make the leak check walk the heap for timers the
+    # test left; the plugin's own bound timer (stopped after it) is not one.
+    lab.write(
+        """
+        import time
+        import gevent
+        import pytest
+
+        @pytest.mark.gevent_virtual_time
+        def test_polls_for_an_hour():
+            deadline = time.monotonic() + 3600
+            while time.monotonic() < deadline:
+                gevent.sleep(0.5)
+
+        @pytest.mark.gevent_virtual_time
+        def test_leaves_a_timer():
+            for _ in range(3000):
+                gevent.sleep(0)
+            gevent.get_hub().loop.timer(50).start(lambda: None)
+        """,
+    )
+    result = lab.run(*("-W", "error::pytest_gevent_lab.GreenletLeakWarning"))
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*GreenletLeakWarning: *::test_leaves_a_timer: timer(s) started during the test*(1)*"]
+    )
+    result.stdout.no_fnmatch_line("*_expire*")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 HEADER = """
 import gevent, pytest
@@ -29,14 +32,14 @@ def worker(log, n):
 """
 
 
-def run(pytester: pytest.Pytester, body: str) -> pytest.RunResult:
-    pytester.makepyfile(textwrap.dedent(HEADER) + textwrap.dedent(body))
-    return pytester.runpytest("-p", "no:randomly")
+def run(lab: Lab, body: str) -> pytest.RunResult:
+    lab.write(HEADER, body)
+    return lab.run()
 
 
-def test_sequential_runs_each_greenlet_to_completion(pytester: pytest.Pytester) -> None:
+def test_sequential_runs_each_greenlet_to_completion(lab: Lab) -> None:
     result = run(
-        pytester,
+        lab,
         """
         def test_it(spawn):
             log = []
@@ -52,9 +55,9 @@ def test_sequential_runs_each_greenlet_to_completion(pytester: pytest.Pytester) 
     result.assert_outcomes(passed=1)
 
 
-def test_concurrent_interleaves(pytester: pytest.Pytester) -> None:
+def test_concurrent_interleaves(lab: Lab) -> None:
     result = run(
-        pytester,
+        lab,
         """
         def test_it(spawn):
             log = []
@@ -68,9 +71,9 @@ def test_concurrent_interleaves(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
-def test_pools_follow_the_mode(pytester: pytest.Pytester) -> None:
+def test_pools_follow_the_mode(lab: Lab) -> None:
     result = run(
-        pytester,
+        lab,
         """
         def test_it(gevent_pool):
             log = []
@@ -86,9 +89,9 @@ def test_pools_follow_the_mode(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
-def test_nested_spawn_joins_its_parents_turn(pytester: pytest.Pytester) -> None:
+def test_nested_spawn_joins_its_parents_turn(lab: Lab) -> None:
     result = run(
-        pytester,
+        lab,
         """
         @pytest.mark.timeout(10)
         def test_it(spawn):
@@ -108,9 +111,9 @@ def test_nested_spawn_joins_its_parents_turn(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
-def test_exit_kills_what_still_runs(pytester: pytest.Pytester) -> None:
+def test_exit_kills_what_still_runs(lab: Lab) -> None:
     result = run(
-        pytester,
+        lab,
         """
         def test_it(spawn):
             with run_mode("concurrent") as record:
@@ -122,9 +125,9 @@ def test_exit_kills_what_still_runs(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
-def test_unknown_mode_is_rejected(pytester: pytest.Pytester) -> None:
+def test_unknown_mode_is_rejected(lab: Lab) -> None:
     result = run(
-        pytester,
+        lab,
         """
         def test_it():
             with pytest.raises(ValueError, match="expected 'sequential' or 'concurrent'"):

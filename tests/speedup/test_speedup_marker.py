@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 
 @pytest.mark.parametrize(
@@ -27,24 +30,20 @@ import pytest
         ("2.0", "takes keyword arguments only (min_speedup=1.0, rounds=5, warmup=1)*got *2.0"),
     ],
 )
-def test_bad_argument_is_a_collection_error(
-    pytester: pytest.Pytester, arguments: str, message: str
-) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(
-            f"""
-            import pytest
+def test_bad_argument_is_a_collection_error(lab: Lab, arguments: str, message: str) -> None:
+    lab.write(
+        f"""
+        import pytest
 
-            @pytest.mark.concurrent_speedup({arguments})
-            def test_fan_out(spawn):
-                pass
+        @pytest.mark.concurrent_speedup({arguments})
+        def test_fan_out(spawn):
+            pass
 
-            def test_other():
-                pass
-            """
-        )
+        def test_other():
+            pass
+        """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
@@ -58,24 +57,22 @@ def test_bad_argument_is_a_collection_error(
 
 
 def test_class_marker_on_a_test_that_cannot_spawn_is_a_collection_error(
-    pytester: pytest.Pytester,
+    lab: Lab,
 ) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import pytest
+    lab.write(
+        """
+        import pytest
 
-            @pytest.mark.concurrent_speedup
-            class TestFanOut:
-                def test_spawns(self, spawn):
-                    spawn(lambda: None).join()
+        @pytest.mark.concurrent_speedup
+        class TestFanOut:
+            def test_spawns(self, spawn):
+                spawn(lambda: None).join()
 
-                def test_plain(self):
-                    pass
-            """
-        )
+            def test_plain(self):
+                pass
+        """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
@@ -85,32 +82,64 @@ def test_class_marker_on_a_test_that_cannot_spawn_is_a_collection_error(
     )
 
 
-def test_marker_is_registered(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import pytest
+def test_marker_is_registered(lab: Lab) -> None:
+    lab.write(
+        """
+        import pytest
 
-            @pytest.mark.concurrent_speedup(min_speedup=1.0, rounds=5, warmup=0)
-            def test_fan_out(spawn):
-                raise RuntimeError("the body ran")
-            """
-        )
+        @pytest.mark.concurrent_speedup(min_speedup=1.0, rounds=5, warmup=0)
+        def test_fan_out(spawn):
+            raise RuntimeError("the body ran")
+        """
     )
-    result = pytester.runpytest("--strict-markers", "-p", "no:randomly")
+    result = lab.run("--strict-markers")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*RuntimeError: the body ran*"])
 
 
 @pytest.mark.parametrize("value", ["0", "1", "-3", "many"])
-def test_bad_rounds_option_is_a_usage_error(pytester: pytest.Pytester, value: str) -> None:
-    pytester.makepyfile("def test_nothing():\n    pass\n")
-    result = pytester.runpytest(f"--gevent-speedup-rounds={value}")
+def test_bad_rounds_option_is_a_usage_error(lab: Lab, value: str) -> None:
+    lab.write("def test_nothing():\n    pass\n")
+    result = lab.run(f"--gevent-speedup-rounds={value}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
             f"*--gevent-speedup-rounds: expected a whole number of rounds >= 2, got '{value}' "
             "(the verdict judges at most 3 x rounds timed pairs, and fewer than 5 cannot tell "
             "any speedup from noise*"
+        ]
+    )
+
+
+def test_every_bad_marker_of_a_module_is_named_at_once(lab: Lab) -> None:
+    # issue 10 item 16: only the first was reported, fix by fix.
+    lab.write(
+        """
+        import pytest
+
+        @pytest.mark.concurrent_speedup(min_speedup=0)
+        def test_first(spawn):
+            pass
+
+        @pytest.mark.concurrent_speedup(rounds="many")
+        def test_second(spawn):
+            pass
+
+        @pytest.mark.gevent_timeout(-1)
+        @pytest.mark.concurrent_speedup
+        def test_third(spawn):
+            pass
+
+        def test_fine():
+            pass
+        """
+    )
+    result = lab.run()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*::test_first: @pytest.mark.concurrent_speedup: *min_speedup*",
+            "*::test_second: @pytest.mark.concurrent_speedup: *rounds*",
+            "*test_third*gevent_timeout*",
         ]
     )

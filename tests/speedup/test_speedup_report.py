@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-import textwrap
 import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_gevent_lab.speedup.report import Run, hint_for
 from pytest_gevent_lab.speedup.stats import decide
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 TWO_TESTS = """
     import gevent
@@ -20,9 +23,10 @@ TWO_TESTS = """
         for number in range(20_000):
             total += number
 
+    # 10 waits of 5 ms: a margin no load reaches (see test_speedup_verdicts)
     @pytest.mark.concurrent_speedup
     def test_fan_out(spawn):
-        gevent.joinall([spawn(gevent.sleep, 0.004) for _ in range(4)], raise_error=True)
+        gevent.joinall([spawn(gevent.sleep, 0.005) for _ in range(10)], raise_error=True)
 
     @pytest.mark.concurrent_speedup(min_speedup=2.0)
     def test_crunch(spawn):
@@ -33,11 +37,22 @@ TWO_TESTS = """
 """
 
 
+# One run of TWO_TESTS per case feeds the summary, the JSON report and junitxml:
+# each run costs ~0.5 s of timed rounds, under xdist two worker processes more.
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_summary_has_one_row_per_marked_test(pytester: pytest.Pytester, workers: list[str]) -> None:
-    pytester.makepyfile(textwrap.dedent(TWO_TESTS))
-    result = pytester.runpytest("-p", "no:randomly", *workers)
+def test_summary_json_report_and_junitxml_carry_every_marked_test(
+    lab: Lab, workers: list[str]
+) -> None:
+    lab.write(TWO_TESTS)
+    result = lab.run(
+        "--gevent-report=out/report.json",
+        "--gevent-speedup-rounds=6",
+        "--junitxml=out.xml",
+        *workers,
+    )
     result.assert_outcomes(passed=2, failed=1)
+
+    # the summary: one row per marked test
     result.stdout.fnmatch_lines_random(
         [
             "*- gevent-lab: concurrent speedup -*",
@@ -48,19 +63,8 @@ def test_summary_has_one_row_per_marked_test(pytester: pytest.Pytester, workers:
     )
     assert len([line for line in result.outlines if "::test_" in line and "ms" in line]) == 2
 
-
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_json_report_has_every_round(pytester: pytest.Pytester, workers: list[str]) -> None:
-    pytester.makepyfile(textwrap.dedent(TWO_TESTS))
-    result = pytester.runpytest(
-        "-p",
-        "no:randomly",
-        "--gevent-report=out/report.json",
-        "--gevent-speedup-rounds=6",
-        *workers,
-    )
-    result.assert_outcomes(passed=2, failed=1)
-    entries = json.loads((pytester.path / "out" / "report.json").read_text())["speedup"]
+    # the JSON report: every round
+    entries = lab.report("out/report.json")["speedup"]
     by_test = {entry["test"].rpartition("::")[2]: entry for entry in entries}
     assert set(by_test) == {"test_fan_out", "test_crunch"}
     fan_out = by_test["test_fan_out"]
@@ -73,15 +77,8 @@ def test_json_report_has_every_round(pytester: pytest.Pytester, workers: list[st
     assert by_test["test_crunch"]["verdict"] == "fail"
     assert "CPU-bound" in by_test["test_crunch"]["hint"]
 
-
-def test_junitxml_properties_carry_the_figures(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(textwrap.dedent(TWO_TESTS))
-    pytester.runpytest("-p", "no:randomly", "--junitxml=out.xml").assert_outcomes(
-        passed=2, failed=1
-    )
-    cases = {
-        case.get("name"): case for case in ET.parse(pytester.path / "out.xml").iter("testcase")
-    }
+    # junitxml: the flat figures and the whole entry as properties
+    cases = {case.get("name"): case for case in ET.parse(lab.path / "out.xml").iter("testcase")}
     properties = {
         prop.get("name"): prop.get("value") for prop in cases["test_fan_out"].iter("property")
     }
@@ -96,21 +93,19 @@ def test_junitxml_properties_carry_the_figures(pytester: pytest.Pytester) -> Non
     assert not list(cases["test_unmarked"].iter("property"))
 
 
-def test_error_is_a_row_naming_the_run(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import gevent
-            import pytest
+def test_error_is_a_row_naming_the_run(lab: Lab) -> None:
+    lab.write(
+        """
+        import gevent
+        import pytest
 
-            @pytest.mark.concurrent_speedup
-            def test_breaks(spawn, gevent_mode):
-                spawn(gevent.sleep, 0).join()
-                assert gevent_mode == "sequential"
-            """
-        )
+        @pytest.mark.concurrent_speedup
+        def test_breaks(spawn, gevent_mode):
+            spawn(gevent.sleep, 0).join()
+            assert gevent_mode == "sequential"
+        """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         ["*::test_breaks * - * - * - * >1.05x * error (the concurrent run of warmup pair 1 of 1)"]

@@ -7,11 +7,15 @@ must fail with a message saying so, never hang or die with a bare LoopExit.
 
 from __future__ import annotations
 
-import textwrap
+from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_gevent_lab.speedup import runs as speedup
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 PRODUCER_CONSUMER = """
     import gevent
@@ -49,10 +53,10 @@ STUCK = [
 
 
 def test_a_consumer_waiting_for_a_later_producer_fails_instead_of_a_bare_loop_exit(
-    pytester: pytest.Pytester,
+    lab: Lab,
 ) -> None:
-    pytester.makepyfile(textwrap.dedent(PRODUCER_CONSUMER).format(fixture="", uses=""))
-    result = pytester.runpytest("-p", "no:randomly")
+    lab.write(dedent(PRODUCER_CONSUMER).format(fixture="", uses=""))
+    result = lab.run()
     result.assert_outcomes(failed=1)
     why = "gevent's hub found nothing left to run (LoopExit)"
     result.stdout.fnmatch_lines([line.format(why=why) for line in STUCK])
@@ -60,15 +64,14 @@ def test_a_consumer_waiting_for_a_later_producer_fails_instead_of_a_bare_loop_ex
 
 
 def test_a_stuck_sequential_run_ends_at_the_watchdog_instead_of_hanging(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The limit is 20x the warmup's concurrent run (3 ms here) but at least the
     # floor: a small floor keeps this test short. pytester runs in this process.
     monkeypatch.setattr(speedup, "STUCK_FLOOR", 0.2)
-    pytester.makepyfile(
-        textwrap.dedent(PRODUCER_CONSUMER).format(fixture=KEEP_ALIVE, uses=", ticking")
-    )
-    result = pytester.runpytest("-p", "no:randomly")
+    # dedented before KEEP_ALIVE (flush left) goes in
+    lab.write(dedent(PRODUCER_CONSUMER).format(fixture=KEEP_ALIVE, uses=", ticking"))
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [line.format(why="it ran for * without finishing") for line in STUCK]

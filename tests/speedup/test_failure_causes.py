@@ -1,0 +1,141 @@
+"""What a failed concurrent_speedup says: nested fan-outs, inconclusive rounds, timeouts.
+
+Each body's outcome is decided by construction (which greenlets take turns,
+which runs are made slow on purpose), not by the machine's speed.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+NESTED_FAN_OUT = """
+    import gevent
+    import pytest
+
+    @pytest.mark.concurrent_speedup(min_speedup=2)
+    def test_handler(spawn):
+        def handler():
+            gevent.joinall([spawn(gevent.sleep, 0.005) for _ in range(5)], raise_error=True)
+        spawn(handler).get()
+"""
+
+
+def test_a_fan_out_inside_a_tracked_greenlet_is_named_as_the_cause(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(textwrap.dedent(NESTED_FAN_OUT))
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "hint: 5 of the 6 greenlets of each run were spawned inside a tracked greenlet, so "
+            "the sequential run let them run together within their spawner's turn: only the 1 "
+            "spawned from outside*one greenlet has nothing to take turns with*plain gevent.spawn*"
+        ]
+    )
+    result.stdout.no_fnmatch_line("*the greenlets waited for each other*")
+
+
+def test_the_fix_the_nested_hint_names_works(pytester: pytest.Pytester) -> None:
+    # The outer greenlet from plain gevent.spawn: the five it spawns take turns.
+    pytester.makepyfile(
+        textwrap.dedent(NESTED_FAN_OUT).replace(
+            "spawn(handler).get()", "gevent.spawn(handler).get()"
+        )
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_rounds_that_never_settle_fail_as_inconclusive_with_their_spread(
+    pytester: pytest.Pytester,
+) -> None:
+    # Two concurrent runs in five are made slower than any sequential one:
+    # the medians show 4x, but 40 % of the concurrent rounds on the wrong side
+    # is more than the rank test can call noise, in 5 rounds or in 15.
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+            import pytest
+
+            RUNS = []
+
+            @pytest.mark.concurrent_speedup(warmup=0)
+            def test_unsettled(spawn, gevent_mode):
+                if gevent_mode == "concurrent":
+                    RUNS.append(1)
+                    if len(RUNS) % 5 in (1, 3):
+                        gevent.sleep(0.03)
+                gevent.joinall([spawn(gevent.sleep, 0.003) for _ in range(4)])
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly", "--gevent-report=report.json")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "concurrent_speedup: the concurrent run was not faster by the required ratio beyond "
+            "noise",
+            "  inconclusive: after 15 timed pairs, the most this test runs (3 x rounds), the "
+            "rounds vary too much to tell: the medians show *x but the spread of the rounds "
+            "(sequential +/-*%, concurrent +/-*% around their medians) supports less",
+            "*rounds:     15 timed pairs after 0 warmup pair(s) (the first 5 left it undecided*",
+            "*::test_unsettled * fail (inconclusive)",
+        ]
+    )
+    (entry,) = json.loads((pytester.path / "report.json").read_text())["speedup"]
+    assert (entry["verdict"], entry["inconclusive"]) == ("fail", True)
+
+
+def test_a_clear_failure_is_not_called_inconclusive(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+            import pytest
+
+            @pytest.mark.concurrent_speedup(min_speedup=8)
+            def test_fan_out(spawn):
+                gevent.joinall([spawn(gevent.sleep, 0.003) for _ in range(4)])
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly", "--gevent-report=report.json")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["concurrent_speedup: the concurrent run was not faster*"])
+    result.stdout.no_fnmatch_line("  inconclusive:*")
+    result.stdout.no_fnmatch_line("*fail (inconclusive)*")
+    (entry,) = json.loads((pytester.path / "report.json").read_text())["speedup"]
+    assert entry["inconclusive"] is False
+
+
+def test_a_gevent_timeout_says_it_covers_all_runs_together(pytester: pytest.Pytester) -> None:
+    # Each run takes about 20 ms alone (100 ms sequentially): the 12 runs of
+    # one call cannot fit in 0.5 s, though any single run would.
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import gevent
+            import pytest
+
+            @pytest.mark.gevent_timeout(0.5)
+            @pytest.mark.concurrent_speedup
+            def test_fan_out(spawn):
+                gevent.joinall([spawn(gevent.sleep, 0.02) for _ in range(5)])
+            """
+        )
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*GeventTimeout: gevent timeout after 0.5 s*",
+            "*concurrent_speedup: raised in the * run of * The gevent timeout (0.5 s) covers "
+            "the test's whole call, every run of the body together, not each run: * run(s) had "
+            "taken * when it expired. A marked test calls its body 12 times, up to 32 when the "
+            "verdict needs more rounds; give it a limit that covers them all*",
+        ]
+    )
