@@ -131,10 +131,13 @@ class _Slices:
         if running is None or _in_this_trace(frame):
             return
         elapsed = perf_counter() - started
-        # Every slice past the threshold, not only one longer than the longest so far:
-        # blocks of about the same length are sampled only near their end otherwise
-        # (often missed), and each block in a --gevent-trace picture names its line.
-        if elapsed >= self.result.threshold:
+        # With a threshold, every slice past it, not only one longer than the longest
+        # so far: blocks of about the same length are sampled only near their end
+        # otherwise (often missed), and each block in a --gevent-trace picture names
+        # its line. Without one (the speedup runs' watch), only a new longest: a
+        # sample holds the GIL, and would every period of a timed run.
+        threshold = self.result.threshold
+        if elapsed >= threshold and (threshold or elapsed > self.result.longest):
             # No frame: the greenlet runs a C function directly (spawn(time.sleep, 1)).
             # Its repr, taken now while it runs, still names the function and arguments.
             stack = "".join(traceback.format_stack(frame)) if frame is not None else None
