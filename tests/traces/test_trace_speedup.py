@@ -10,6 +10,10 @@ import pytest
 from test_trace_svg import parse, with_class
 from trace_rules import problems
 
+from pytest_gevent_lab.traces.model import SpeedupRounds, Timeline
+from pytest_gevent_lab.traces.speedup_chart import LABEL_GAP
+from pytest_gevent_lab.traces.swimlanes import to_svg
+
 if TYPE_CHECKING:
     from conftest import RunTraced
 
@@ -130,3 +134,20 @@ def test_without_a_trace_folder_nothing_is_drawn_and_the_verdicts_stand(
     result = pytester.runpytest("-p", "no:randomly", "-k", "overlaps", "-W", "error")
     result.assert_outcomes(passed=1)
     assert not list(pytester.path.rglob("*.svg"))
+
+
+def test_equal_medians_keep_their_labels_apart() -> None:
+    rounds = SpeedupRounds((0.0065,) * 5, (0.0065,) * 5, required=2.1, verdict="fail")
+    timeline = Timeline(
+        test="t.py::test_x", outcome="failed", duration=0.1, clock="real", lanes=(), speedup=rounds
+    )
+    root = parse(to_svg(timeline))
+    labels = with_class(root, "median-label")
+    assert ["".join(e.itertext()) for e in labels] == [
+        "sequential median 6.5 ms",
+        "concurrent median 6.5 ms",
+    ]
+    top, bottom = (float(e.get("y", "0")) for e in labels)
+    assert bottom - top >= LABEL_GAP
+    line = next(e for e in with_class(root, "median"))
+    assert top < float(line.get("y1", "0")) < bottom  # around the line they both label
