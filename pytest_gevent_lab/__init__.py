@@ -10,8 +10,9 @@ Where things live: one subpackage per capability — ``patching/``,
 ``greenlets/``, ``interleaving/``, ``speedup/``, ``claims/`` — each owning its
 hooks; ``results.py`` is the sink they all report to, ``options.py`` and
 ``failures.py`` are shared helpers. Dependencies run one way: speedup,
-interleaving and claims use greenlets; greenlets uses patching; nothing
-imports upward.
+interleaving, claims and traces use greenlets; greenlets uses patching; nothing
+imports upward, but for ``traces.current``: a registry with no imports of its
+own that the checks ask whether a ``--gevent-trace`` recorder is on.
 
 PYTEST_DONT_REWRITE: ``python -m pytest_gevent_lab`` imports this package
 before pytest exists; nothing here relies on assertion rewriting.

@@ -35,6 +35,7 @@ from gevent.monkey import get_original
 
 from .. import patching
 from ..real_time import perf_counter  # a block is real time, also under virtual time
+from ..traces.current import active_recorder
 from .exceptions import HubBlockedError
 from .naming import describe
 
@@ -68,6 +69,7 @@ class _Slices:
         self.counts = False
         # (slice, elapsed, stack, greenlet); no stack when the greenlet runs C code only
         self.sampled: tuple[int, float, str | None, str] | None = None
+        self.recorder = active_recorder()  # --gevent-trace: blocks past the threshold go there
 
     def trace(self, event: str, args: Any) -> None:
         if event in ("switch", "throw"):
@@ -97,12 +99,22 @@ class _Slices:
         waited = self.waited() - self.waited_started
         self.running = None
         others = self.waiting - {origin}
-        if (self.counts or others) and elapsed > self.result.longest:
+        if not (self.counts or others):
+            return
+        threshold = self.result.threshold
+        if elapsed > self.result.longest:
             self.result.longest = elapsed
             self.result.cpu, self.result.waited = cpu, waited
             sampled = self.sampled if self.sampled and self.sampled[0] == self.slice else None
             self.result.stack = sampled[2] if sampled else None
             self.result.greenlet = sampled[3] if sampled else None
+        if threshold and elapsed > threshold and self.recorder is not None:
+            # Every block past the threshold, not only the longest: each is one in the picture.
+            from . import trace_marks
+
+            sampled = self.sampled if self.sampled and self.sampled[0] == self.slice else None
+            stack = sampled[2] if sampled else None
+            trace_marks.hub_block(self.recorder, origin, elapsed, threshold, stack)
 
     def waited(self) -> float:
         """Seconds this thread has waited for a CPU while ready to run (schedstat)."""
@@ -116,16 +128,39 @@ class _Slices:
     def sample(self, frame: FrameType | None) -> None:
         """From the sampler thread: remember the stack of a slice that runs long."""
         current, running, started = self.slice, self.running, self.started
-        if running is None:
+        if running is None or _in_this_trace(frame):
             return
         elapsed = perf_counter() - started
-        if elapsed >= self.result.threshold and elapsed > self.result.longest:
+        # With a threshold, every slice past it, not only one longer than the longest
+        # so far: blocks of about the same length are sampled only near their end
+        # otherwise (often missed), and each block in a --gevent-trace picture names
+        # its line. Without one (the speedup runs' watch), only a new longest: a
+        # sample holds the GIL, and would every period of a timed run.
+        threshold = self.result.threshold
+        if elapsed >= threshold and (threshold or elapsed > self.result.longest):
             # No frame: the greenlet runs a C function directly (spawn(time.sleep, 1)).
             # Its repr, taken now while it runs, still names the function and arguments.
             stack = "".join(traceback.format_stack(frame)) if frame is not None else None
             who = describe(running)
             if self.slice == current:  # still the same slice: the stack belongs to it
                 self.sampled = (current, elapsed, stack, who)
+
+
+def _in_this_trace(frame: FrameType | None) -> bool:
+    """Whether ``frame`` is in :meth:`_Slices.trace` (or what it calls): a switch, not a block.
+
+    A slice that ends just past the threshold is often sampled while the trace
+    function measures its end; that stack is this module's, not the code that
+    blocked, and an earlier sample of the slice is the one to keep.
+    """
+    while frame is not None:
+        if frame.f_code is _TRACE_CODE:
+            return True
+        frame = frame.f_back
+    return False
+
+
+_TRACE_CODE = _Slices.trace.__code__
 
 
 def _sampler(slices: _Slices, thread_id: int, period: float, stop: list[bool]) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import gevent
 
+from ..traces.current import active_recorder
 from .exceptions import GreenletLeakWarning, LeakedGreenletError
 from .monitor import Monitor
 from .naming import describe
@@ -47,13 +48,18 @@ def kill(greenlets: list[gevent.Greenlet]) -> None:
         gevent.joinall(greenlets, timeout=KILL_TIMEOUT)
 
 
-def _kill_described(alive: list[gevent.Greenlet]) -> tuple[list[str], list[str]]:
+def _kill_described(alive: list[gevent.Greenlet], owner: Owner) -> tuple[list[str], list[str]]:
     """Kill ``alive``; lines naming those that died and those that refused to.
 
     Described before the kill (a dead greenlet forgets what it ran), and only
     as many as a report lists: 10,000 reprs would cost more than the test.
     """
     described = [(glet, describe(glet)) for glet in alive[:LISTED]]
+    recorder = active_recorder()
+    if recorder is not None:  # --gevent-trace: every one of them, not only those listed
+        from . import trace_marks
+
+        trace_marks.leaked(recorder, alive, owner)
     kill(alive)
     killed = [f"  {text}" for glet, text in described if glet.dead]
     refused = [f"  {text}" for glet, text in described if not glet.dead]
@@ -71,7 +77,7 @@ def tracked_leak(owner: Owner) -> LeakedGreenletError | None:
     alive = owner.take_alive()
     if not alive:
         return None
-    killed, refused = _kill_described(alive)
+    killed, refused = _kill_described(alive, owner)
     lines = [f"leaked greenlet(s) from {owner.name}: still running at teardown"]
     if killed:
         lines += ["killed:", *killed]
@@ -104,7 +110,7 @@ def warn_plain_leaks(
         return
     lines = []
     if left.greenlets:
-        killed, refused = _kill_described(left.greenlets)
+        killed, refused = _kill_described(left.greenlets, owner)
         lines.append(
             "greenlet(s) started with plain gevent.spawn (or spawn_later) were still running "
             f"or scheduled at teardown and were killed ({len(left.greenlets)}):"
@@ -119,6 +125,11 @@ def warn_plain_leaks(
         lines += [f"  {_describe_timer(timer)}" for timer in timers[:LISTED]]
         if len(timers) > LISTED:
             lines.append(f"  ... and {len(timers) - LISTED} more")
+        recorder = active_recorder()
+        if recorder is not None:
+            from . import trace_marks
+
+            trace_marks.stopped_timers(recorder, [_describe_timer(timer) for timer in timers])
         for timer in timers:
             timer.stop()
     if len(lines) == 0:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..failures import raise_together
 from .exceptions import GreenletError
@@ -33,6 +33,10 @@ class Captured:
     traceback: TracebackType | None  # as the greenlet died; a re-raise replaces it
     phase: str  # what was running when it died: setup, call, teardown, ...
     test: str | None  # the test running then, if any
+    # With --gevent-trace: the recorder on when it died and its clock's reading then,
+    # so that an error found unretrieved later is marked where it happened.
+    recorder: Any = None
+    moment: float | None = None
 
     @property
     def retrieved(self) -> bool:
@@ -46,7 +50,13 @@ class Captured:
 def take_unretrieved(owner: Owner) -> list[Captured]:
     """The errors ``owner``'s greenlets died of that nobody retrieved; forgets all of them."""
     captured, owner.errors = owner.errors, []
-    return [item for item in captured if not item.retrieved]
+    lost = [item for item in captured if not item.retrieved]
+    for item in lost:
+        if item.recorder is not None:
+            from . import trace_marks
+
+            trace_marks.lost_error(item)
+    return lost
 
 
 def as_failures(captured: list[Captured], owner: Owner) -> list[Exception]:

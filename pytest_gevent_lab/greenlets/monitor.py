@@ -43,6 +43,7 @@ import greenlet
 from gevent._hub_local import get_hub_if_exists
 from gevent.hub import Hub
 
+from ..traces.current import active_recorder
 from .lost_errors import Captured
 from .owners import Owner, Tracker, owner_of, spawned_entry
 
@@ -304,6 +305,9 @@ class Monitor:
             return
         owner = owner_of(context) or self.owner_of_born(context) or self.tracker.owner()
         captured = Captured(context, value, value.__traceback__, self.phase, self.test)
+        recorder = active_recorder()
+        if recorder is not None:  # --gevent-trace: marked if it turns out nobody retrieves it
+            captured.recorder, captured.moment = recorder, recorder.clock()
         with _lock:
             if owner.ended or owner.kind == "session":
                 self.orphans.append(Orphan(captured, owner))

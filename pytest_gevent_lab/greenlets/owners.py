@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import pytest
 
+from ..traces.current import active_recorder  # a list look-up; imports neither gevent nor traces
+
 if TYPE_CHECKING:  # imported when first used: a run that never spawns never imports gevent
     import gevent
     import gevent.pool
@@ -164,6 +166,11 @@ class Tracker:
         spawned = Spawned(owner, func, frame.f_code.co_filename, frame.f_lineno)
         setattr(greenlet, _SPAWNED_ATTR, spawned)
         owner.spawned.append(weakref.ref(greenlet))
+        recorder = active_recorder()
+        if recorder is not None:  # --gevent-trace: the picture shows when and where
+            from . import trace_marks
+
+            trace_marks.spawned(recorder, greenlet, spawned)
         return greenlet
 
     def spawn(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> gevent.Greenlet:

@@ -18,6 +18,7 @@ from typing import Any, TypedDict
 import pytest
 
 from .. import results
+from ..traces.current import recorder_of
 from .stats import (
     MARGIN,
     SECOND_LOOK_ROUNDS,
@@ -160,6 +161,9 @@ def record(item: pytest.Item, result: SpeedupEntry) -> None:
         if value is not None:
             results.attach(item, name, value)
     results.attach(item, PROPERTY, json.dumps(result))
+    recorder = recorder_of(item)
+    if recorder is not None:  # --gevent-trace: the picture draws the rounds
+        draw_rounds(recorder, result)
     if result.get("speedup") is not None:  # a claimed test shows them as its evidence
         for name, value, unit in (
             ("concurrent_speedup: sequential, median", result["sequential_median_s"], "s"),
@@ -169,6 +173,26 @@ def record(item: pytest.Item, result: SpeedupEntry) -> None:
             results.add_figure(
                 item, results.Figure(name=name, value=value, unit=unit, article=None)
             )
+
+
+def draw_rounds(recorder: Any, result: SpeedupEntry) -> None:
+    """Hand the rounds judged (or run, when a run raised) to the trace's speedup chart.
+
+    A run that raised leaves its round without a partner: only whole rounds
+    are drawn. Called for every result, so the last one (the verdict) wins.
+    """
+    sequential, concurrent = result.get("sequential_s", []), result.get("concurrent_s", [])
+    whole = min(len(sequential), len(concurrent))
+    if not whole:
+        return
+    supported = result.get("supported_speedup")
+    recorder.speedup_rounds(
+        sequential[:whole],
+        concurrent[:whole],
+        required=result["required_speedup"],
+        supported=supported if supported is not None and supported > 0 else None,
+        verdict=result.get("verdict"),
+    )
 
 
 def failure_message(verdict: Verdict, plan: RunPlan, hint: str | None, runs: list[Run]) -> str:

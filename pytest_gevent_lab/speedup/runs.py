@@ -31,6 +31,7 @@ from .. import patching
 from ..greenlets import blocking, lost_errors, owners
 from ..greenlets.exceptions import GeventTimeout
 from ..greenlets.settings import for_item
+from ..traces.current import recorder_of
 from . import report, turns
 from .clocks import ThreadClocks, thread_clocks
 from .marker import NAME, parse
@@ -106,12 +107,14 @@ def _run_pairs(
     """Run S/C pairs after those in ``runs``, up to ``last_pair`` (warmup pairs count)."""
     __tracebackhide__ = True  # a failure shows the body or the greenlet, not this loop
     warmup = plan.warmup
+    recorder = recorder_of(item)  # --gevent-trace: each run is a phase of the call
     for pair in range(len(runs) // 2 + 1, last_pair + 1):
         for mode in MODES if pair > warmup else WARMUP_MODES:
             limit = _sequential_limit(runs) if mode == "sequential" else None
             timed = pair > warmup
             try:
-                run = _call_once(item.obj, testargs, tracker, probes, mode, pair, timed, limit)
+                with _phase(recorder, mode, pair, warmup):
+                    run = _call_once(item.obj, testargs, tracker, probes, mode, pair, timed, limit)
                 # A greenlet's error nobody retrieved fails this run like the body's own
                 # (checked after every run, not once after all of them).
                 lost_errors.raise_unretrieved(tracker.test, item.nodeid, "call")
@@ -129,6 +132,16 @@ def _run_pairs(
                 raise
         if pair == 1 and not any(run.spawned for run in runs):
             _fail_spawned_nothing(item, runs, plan)
+
+
+def _phase(
+    recorder: Any, mode: str, pair: int, warmup: int
+) -> contextlib.AbstractContextManager[None]:
+    if recorder is None:
+        return contextlib.nullcontext()
+    name = f"{mode} {pair - warmup}" if pair > warmup else f"warmup {mode} {pair}"
+    phase: contextlib.AbstractContextManager[None] = recorder.phase(name)
+    return phase
 
 
 def _sequential_limit(runs: list[Run]) -> float:

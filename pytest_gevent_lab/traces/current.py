@@ -2,7 +2,9 @@
 
 Both look-ups return None when ``--gevent-trace`` is off, so a caller pays
 one check: ``recorder = active_recorder(); if recorder is not None: ...``.
-This module imports nothing heavy: callers import it at start-up.
+This module imports nothing heavy (nothing of the plugin at all): the
+greenlet checks (greenlets.trace_marks) and the speedup report import it at
+start-up, the one place where a capability below traces looks up at it.
 
 PYTEST_DONT_REWRITE
 """

@@ -31,9 +31,14 @@ def spans(
     lanes_top: float,
     lanes_bottom: float,
     lane_height: float,
-) -> list[str]:
-    """Hub blocks: a pale red band across every lane, solid red on the greenlet blamed."""
-    parts = []
+) -> tuple[list[str], list[str]]:
+    """Hub blocks: a pale red band across every lane, a red outline on the greenlet blamed.
+
+    Two lists: the bands go under the lanes (the run bars show through), the
+    outlines over them (a lane's shaded background would hide them).
+    """
+    parts: list[str] = []
+    outlines: list[str] = []
     for span in spans:
         left, right = x_of(span.start), x_of(span.end)
         width = max(right - left, 1.0)
@@ -59,7 +64,7 @@ def spans(
         row = row_of.get(span.lane) if span.lane else None
         if row is not None:
             top = lanes_top + row * lane_height
-            parts.append(
+            outlines.append(
                 element(
                     "rect",
                     x=left,
@@ -71,7 +76,7 @@ def spans(
                     stroke_width=2,
                 )
             )
-    return parts
+    return parts, outlines
 
 
 def instants(

@@ -6,9 +6,11 @@ that was installed before (coverage, a debugger, the leak watch) so that it
 still sees every switch; :meth:`Recorder.stop` puts that one back, whatever
 happened in between (a failed test, a destroyed hub).
 
-Cost matters: the trace runs on every switch. It appends one tuple (a clock
-reading, the event, greenlet's own ``(origin, target)`` tuple) and looks the
-target up in a dict; a greenlet is named the first time it is seen, since a
+Cost matters: the trace runs on every switch. It appends the clock reading
+to one list and greenlet's own ``(origin, target)`` tuple to another (no new
+tuple per switch: 100,000 of them, each tracked by the garbage collector, made
+the recording a third dearer), notes the rare ``throw`` by its index, and
+looks the target up in a dict; a greenlet is named the first time it is seen, since a
 name needs a live greenlet (``greenlets.naming``). Slices, deaths and marks are
 worked out once, by :meth:`Recorder.timeline`, and only for a test whose
 files are written.
@@ -57,7 +59,6 @@ from .model import (
 
 TraceFunction = Callable[[str, tuple[Any, Any]], Any]
 Clock = Callable[[], float]
-_Event = tuple[float, str, tuple[Any, Any]]  # clock reading, "switch" | "throw", (origin, target)
 
 
 class Recorder:
@@ -66,13 +67,20 @@ class Recorder:
     def __init__(self, clock: Clock = time.perf_counter, clock_name: str = "real") -> None:
         self._clock = clock
         self._clock_name = clock_name
-        self._events: list[_Event] = []
+        # Per switch: the clock reading, and greenlet's (origin, target); the indexes
+        # of the switches that were a "throw" (a kill), not a "switch".
+        self._times: list[float] = []
+        self._moves: list[tuple[Any, Any]] = []
+        self._throws: list[int] = []
         # (index of the first event read on a clock, offset that makes its readings
         # seconds since the start): a clock override keeps the timeline continuous.
         self._segments: list[tuple[int, float]] = []
         self._offset = 0.0
         self._name = GreenletNames()
         self._seen: dict[Any, str] = {}  # greenlet -> name; holds the greenlets for their names
+        # Greenlets switched to so far. Apart from _seen: a greenlet marked before it
+        # first runs (spawned) is named then, and its first run must still be found.
+        self._switched: dict[Any, None] = {}
         self._order: dict[str, None] = {}  # lane names, first seen first
         self._started: list[tuple[int, Any]] = []  # (event index, greenlet) of first runs
         self._instants: list[Instant] = []
@@ -95,6 +103,7 @@ class Recorder:
             raise RuntimeError("a Recorder records once: create a new one per test")
         self._initial = greenlet.getcurrent()
         self._note(self._initial)
+        self._switched[self._initial] = None
         self._previous = greenlet.gettrace()
         self._offset = -self._clock()
         self._segments.append((0, self._offset))
@@ -118,7 +127,7 @@ class Recorder:
 
         (Not ``__len__``: an empty recorder must not be false in ``if recorder:``.)
         """
-        return len(self._events)
+        return len(self._moves)
 
     @property
     def clock(self) -> Clock:
@@ -128,19 +137,27 @@ class Recorder:
     def _make_callback(
         self, previous: TraceFunction | None
     ) -> tuple[TraceFunction, Callable[[Clock], None]]:
-        # Locals of a closure, not attributes: per switch, one clock call, one
-        # tuple, one append and one dict lookup. ``clock`` is a cell that
-        # set_clock rebinds, so a clock override costs nothing per switch.
-        append, seen, first_sight = self._events.append, self._seen, self._first_sight
+        # Locals of a closure, not attributes: per switch, one clock call, two
+        # appends, one string comparison and one dict lookup. ``clock`` is a cell
+        # that set_clock rebinds, so a clock override costs nothing per switch.
+        moves, throws = self._moves, self._throws
+        add_time, add_move = self._times.append, moves.append
+        seen, first_sight = self._switched, self._first_sight
         clock = self._clock
 
         def on_switch(event: str, args: tuple[Any, Any]) -> None:
-            append((clock(), event, args))
+            add_time(clock())
+            add_move(args)
+            if event != "switch":
+                throws.append(len(moves) - 1)
             if args[1] not in seen:
                 first_sight(args)
 
         def chained(event: str, args: tuple[Any, Any]) -> None:
-            append((clock(), event, args))
+            add_time(clock())
+            add_move(args)
+            if event != "switch":
+                throws.append(len(moves) - 1)
             if args[1] not in seen:
                 first_sight(args)
             previous(event, args)  # type: ignore[misc]  # only installed when not None
@@ -153,6 +170,7 @@ class Recorder:
 
     def _first_sight(self, args: tuple[Any, Any]) -> None:
         target = args[1]
+        self._switched[target] = None
         self._note(target)
         # The trace runs on the target's stack. A greenlet that starts now has no
         # frames below the trace functions, whose oldest one was called with this
@@ -161,7 +179,7 @@ class Recorder:
         while frame.f_back is not None:
             frame = frame.f_back
         if any(value is args for value in frame.f_locals.values()):
-            self._started.append((len(self._events) - 1, target))
+            self._started.append((len(self._moves) - 1, target))
 
     def _note(self, glet: Any) -> str:
         name = self._seen.get(glet)
@@ -185,7 +203,7 @@ class Recorder:
         if self._active:
             now = self._now()
             self._offset = now - clock()
-            self._segments.append((len(self._events), self._offset))
+            self._segments.append((len(self._moves), self._offset))
             assert self._set_clock is not None
             self._set_clock(clock)
         self._clock = clock
@@ -300,7 +318,9 @@ class Recorder:
         killed: set[Any] = set()
         since, segment, offset = 0.0, 0, self._segments[0][1] if self._segments else 0.0
         segments = self._segments
-        for index, (reading, event, (origin, target)) in enumerate(self._events):
+        thrown = set(self._throws)
+        switches = zip(self._times, self._moves, strict=True)  # appended together, always
+        for index, (reading, (origin, target)) in enumerate(switches):
             while segment + 1 < len(segments) and segments[segment + 1][0] <= index:
                 segment += 1
                 offset = segments[segment][1]
@@ -309,11 +329,11 @@ class Recorder:
                 self._note(origin)
             slices.setdefault(origin, []).append((since, moment))
             times.append(moment)
-            if event == "throw":
+            if index in thrown:
                 kills.append(Instant("kill", moment, self._seen[target], "exception thrown in"))
                 killed.add(target)
             since = moment
-        last_target = self._events[-1][2][1] if self._events else self._initial
+        last_target = self._moves[-1][1] if self._moves else self._initial
         slices.setdefault(last_target, []).append((since, max(end, since)))
 
         instants = [
@@ -344,7 +364,7 @@ class Recorder:
             speedup=self._speedup,
             schedules=self._schedules,
             pid=self._pid,
-            switches=len(self._events),
+            switches=len(self._moves),
         )
 
 

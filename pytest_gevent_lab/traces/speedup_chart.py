@@ -15,6 +15,7 @@ SEQUENTIAL_COLOUR = "#546e7a"
 CONCURRENT_COLOUR = "#00897b"
 PLOT_HEIGHT = 110
 AXIS_WIDTH = 64
+LABEL_GAP = 12  # pixels between the two median labels' baselines, at the least
 
 
 def panel(rounds: SpeedupRounds, left: float, top: float, width: float) -> tuple[list[str], float]:
@@ -93,10 +94,12 @@ def panel(rounds: SpeedupRounds, left: float, top: float, width: float) -> tuple
             stroke="#888",
         )
     )
-    for median, fill, mode in (
+    medians = (
         (rounds.sequential_median, SEQUENTIAL_COLOUR, "sequential"),
         (rounds.concurrent_median, CONCURRENT_COLOUR, "concurrent"),
-    ):
+    )
+    label_ys = _apart([y_of(median) + 3 for median, _, _ in medians], LABEL_GAP)
+    for (median, fill, mode), label_y in zip(medians, label_ys, strict=True):
         y = y_of(median)
         parts.append(
             element(
@@ -116,9 +119,10 @@ def panel(rounds: SpeedupRounds, left: float, top: float, width: float) -> tuple
                 "text",
                 f"{mode} median {seconds(median)}",
                 x=plot_left + plot_width + 10,
-                y=y + 3,
+                y=label_y,
                 font_size=10,
                 fill=fill,
+                class_="median-label",
             )
         )
     parts.append(
@@ -151,3 +155,18 @@ def panel(rounds: SpeedupRounds, left: float, top: float, width: float) -> tuple
         parts.append(element("rect", x=x, y=top + 5, width=10, height=10, fill=fill))
         parts.append(element("text", mode, x=x + 14, y=top + 14, font_size=10, fill="#333"))
     return parts, plot_bottom + 54 - top
+
+
+def _apart(ys: list[float], gap: float) -> list[float]:
+    """The two labels' baselines, moved apart about their middle when closer than ``gap``.
+
+    A body that overlaps nothing has equal medians: the labels would print over
+    each other. The first (sequential) stays on top when they tie.
+    """
+    first, second = ys
+    if abs(second - first) >= gap:
+        return ys
+    middle = (first + second) / 2
+    if first <= second:
+        return [middle - gap / 2, middle + gap / 2]
+    return [middle + gap / 2, middle - gap / 2]

@@ -68,9 +68,13 @@ def to_svg(timeline: Timeline) -> str:
     colours = {
         lane.name: (HUB_COLOUR if lane.is_hub else colour(i)) for i, lane in enumerate(shown)
     }
-    parts += marks.spans(timeline.spans, row_of, x_of, lanes_top, lanes_bottom, LANE_HEIGHT)
+    bands, outlines = marks.spans(
+        timeline.spans, row_of, x_of, lanes_top, lanes_bottom, LANE_HEIGHT
+    )
+    parts += bands
     for index, lane in enumerate(shown):
         parts += _lane(lane, index, lanes_top, label_width, x0, x1, x_of, colours[lane.name])
+    parts += outlines
     if hidden:
         parts += _hidden_row(hidden, lanes_top + len(shown) * LANE_HEIGHT, label_width, x0)
     parts += marks.instants(timeline.instants, row_of, x_of, lanes_top, lanes_bottom, LANE_HEIGHT)
