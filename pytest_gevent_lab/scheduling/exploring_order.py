@@ -16,8 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from greenlet import greenlet as raw_greenlet
+
 from ..greenlets.naming import GreenletNames
 from .order import BatchKind
+from .ordered_io import OrderedIO
 from .steps import HUB_COLUMN, Step, target
 from .strategies import Schedule
 
@@ -32,22 +35,34 @@ class ExploringOrder:
 
     def __init__(self) -> None:
         self.schedule: Schedule | None = None
-        self.steps: list[Step] = []
         self.steps_total = 0
+        # Per run: (column, what) of each step, and the names given so far. A greenlet is
+        # named when first seen (a finished one no longer tells its function).
+        self._steps: list[tuple[str, str]] = []
+        self._columns: dict[Any, str] = {}
         self._names = GreenletNames()
-        self._raw = isinstance  # bound once: the hot path below
+        self._objects: dict[str, int] = {}  # per type: hub objects numbered so far
+
+    @property
+    def steps(self) -> list[Step]:
+        """The steps of the run so far."""
+        return [Step(*step) for step in self._steps]
 
     def begin(self, schedule: Schedule) -> None:
         """Order every batch by ``schedule`` from now on, recording the steps anew."""
         self.schedule = schedule
-        self.steps = []
+        self._steps = []
         self.steps_total = 0
+        self._columns = {}
         self._names = GreenletNames()
+        self._objects = {}
 
     def end(self) -> list[Step]:
         """Back to gevent's order; the steps of the run that ends."""
         self.schedule = None
-        steps, self.steps = self.steps, []
+        steps = self.steps
+        self._steps = []
+        self._columns = {}
         return steps
 
     def arrange(self, kind: BatchKind, batch: Sequence[T]) -> Sequence[T]:
@@ -55,18 +70,35 @@ class ExploringOrder:
         if schedule is None:
             return batch
         targets = [_target_of(element, kind) for element in batch]
-        keys = [_hashable(found) for found, _ in targets]
-        positions = schedule.order(keys)
-        steps, name = self.steps, self._names
+        positions = schedule.order([found for found, _ in targets])
+        steps, columns = self._steps, self._columns
         for position in positions:
             found, what = targets[position]
             if what is None:
                 continue  # stopped before it could run
             self.steps_total += 1
             if len(steps) < MAX_STEPS:
-                column = name(found) if _is_greenlet(found) else HUB_COLUMN
-                steps.append(Step(column, what))
+                try:
+                    column = columns.get(found)
+                    if column is None:
+                        column = columns[found] = self._column_of(found)
+                except TypeError:  # unhashable: numbered anew each time
+                    column = self._column_of(found)
+                if column.startswith(_HUB_PREFIX):
+                    # "hub\0AsyncResult#2": the hub's column, the object's number.
+                    label = column[len(_HUB_PREFIX) :]
+                    joined = what if not what or what.startswith(".") else f" {what}"
+                    steps.append((HUB_COLUMN, label + joined))
+                else:
+                    steps.append((column, what))
         return [batch[position] for position in positions]
+
+    def _column_of(self, found: Any) -> str:
+        if isinstance(found, raw_greenlet):
+            return self._names(found)
+        kind = type(found).__name__
+        number = self._objects[kind] = self._objects.get(kind, 0) + 1
+        return f"{_HUB_PREFIX}{kind}#{number}"
 
     def __repr__(self) -> str:
         if self.schedule is None:
@@ -74,29 +106,17 @@ class ExploringOrder:
         return f"{self.schedule.strategy} schedule, seed {self.schedule.seed}"
 
 
+_HUB_PREFIX = HUB_COLUMN + "\0"
+
+
 def _target_of(element: Any, kind: BatchKind) -> tuple[Any, str | None]:
-    callback = getattr(element, "callback", None)
+    callback = element.callback
     if callback is None:
         return element, None
-    describe = getattr(getattr(callback, "__self__", None), "describe_step", None)
-    if describe is not None:  # an ordered I/O watcher's callback
-        found, what = describe()
+    if type(getattr(callback, "__self__", None)) is OrderedIO:
+        found, what = callback.__self__.describe_step()
     else:
-        found, what = target(callback, getattr(element, "args", None))
+        found, what = target(callback, element.args)
     if kind == "timers":
         what = f"timer: {what}"
     return found, what
-
-
-def _hashable(found: Any) -> Any:
-    try:
-        hash(found)
-    except TypeError:
-        return id(found)
-    return found
-
-
-def _is_greenlet(found: Any) -> bool:
-    from greenlet import greenlet
-
-    return isinstance(found, greenlet)

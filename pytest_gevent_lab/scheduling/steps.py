@@ -6,15 +6,16 @@ greenlet: ``Greenlet.switch`` starts one, ``Waiter.switch`` wakes the greenlet
 waiting on it (``sleep``, ``join``, a socket's ``recv``), ``_kill`` throws into
 its first argument. That greenlet is the element's key (so PCT's priority is a
 greenlet's) and its column in the timeline. Work that is the hub's own (an
-event's ``_notify_links``) is keyed by the object it belongs to and shown in
-the ``hub`` column.
+event's ``_notify_links``, which wakes its waiters) is keyed by the object it
+belongs to and shown in the ``hub`` column as that object, numbered per run
+(``AsyncResult#2``): gevent does not say which greenlets it will wake.
 
 PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from greenlet import greenlet as raw_greenlet
@@ -40,23 +41,13 @@ def target(callback: Callable[..., Any] | None, args: tuple[Any, ...] | None) ->
         if name == "switch":
             return owner, ("resume" if owner.gr_frame is not None else "start")
         if name == "_notify_links":
-            return owner, "ended: its links run"
+            return owner, "ended"
         return owner, name.strip("_")
     waiting = getattr(owner, "greenlet", None)  # gevent's Waiter: the greenlet in get()
     if isinstance(waiting, raw_greenlet):
         return waiting, "wake"
     if args and isinstance(args[0], raw_greenlet):
         return args[0], name.strip("_")  # _kill(greenlet, exception, waiter)
-    if owner is not None:
-        return owner, f"{type(owner).__name__}.{name}"
+    if owner is not None:  # the hub's own work; the timeline numbers the object
+        return owner, "" if name == "_notify_links" else f".{name.strip('_')}"
     return callback, name
-
-
-def key_of(callback: Callable[..., Any] | None, args: tuple[Any, ...] | None) -> Hashable:
-    """The strategy's key of an element: the greenlet it wakes, else its owner object."""
-    found = target(callback, args)[0]
-    try:
-        hash(found)
-    except TypeError:
-        return id(found)
-    return found  # type: ignore[no-any-return]

@@ -1,7 +1,8 @@
 """How a schedule orders a batch of ready work: the ``random`` and ``pct`` strategies.
 
 A *schedule* is one strategy object made from one seed; everything it decides
-comes from ``random.Random(seed)``, so the same seed and the same program give
+comes from a SplitMix64 generator seeded with it (seeding ``random.Random``
+costs about as much as a short body's whole run), so the same seed and the same program give
 the same order at every batch (the replay). Modelled on Shuttle's schedulers:
 small objects behind one method, :meth:`Schedule.order`, which gets the keys of
 a batch (what each element wakes, usually a greenlet) and returns the positions
@@ -25,13 +26,43 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Hashable, Sequence
 from typing import Protocol
 
 STRATEGIES = ("random", "pct")
 PCT_DEPTH = 3  # bugs of depth up to 3 (two change points)
 PCT_SCALE = (4, 1024)  # steps over which change points are placed, log-uniform
+
+
+_MASK = 2**64 - 1
+
+
+class SplitMix64:
+    """A small, fast-to-seed generator (Steele, Lea, Flood 2014); same seed, same numbers."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, seed: int) -> None:
+        self.state = seed & _MASK
+
+    def next(self) -> int:
+        self.state = state = (self.state + 0x9E3779B97F4A7C15) & _MASK
+        state = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        state = ((state ^ (state >> 27)) * 0x94D049BB133111EB) & _MASK
+        return state ^ (state >> 31)
+
+    def below(self, n: int) -> int:
+        """An int in ``range(n)`` (the tiny modulo bias does not matter for schedules)."""
+        return self.next() % n
+
+    def random(self) -> float:
+        """A float in [0, 1)."""
+        return (self.next() >> 11) / 2**53
+
+    def shuffle(self, items: list[int]) -> None:
+        for last in range(len(items) - 1, 0, -1):  # Fisher-Yates
+            other = self.next() % (last + 1)
+            items[last], items[other] = items[other], items[last]
 
 
 class Schedule(Protocol):
@@ -52,7 +83,7 @@ class RandomSchedule:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self._rng = random.Random(seed)
+        self._rng = SplitMix64(seed)
 
     def order(self, keys: Sequence[Hashable]) -> list[int]:
         positions = list(range(len(keys)))
@@ -68,16 +99,20 @@ class PCTSchedule:
 
     def __init__(self, seed: int, depth: int = PCT_DEPTH) -> None:
         self.seed = seed
-        self._rng = rng = random.Random(seed)
-        low, high = PCT_SCALE
-        scale = round(math.exp(rng.uniform(math.log(low), math.log(high))))
-        self._changes = sorted(rng.randrange(scale) for _ in range(depth - 1))
+        self._rng = rng = SplitMix64(seed)
+        low, high = math.log(PCT_SCALE[0]), math.log(PCT_SCALE[1])
+        scale = round(math.exp(low + (high - low) * rng.random()))
+        self._changes = sorted(rng.below(scale) for _ in range(depth - 1))
         self._depth = depth
         self._lowered = 0
         self._priority: dict[Hashable, float] = {}
         self._step = 0  # elements of multi-element batches ordered so far
 
     def _of(self, key: Hashable) -> float:
+        try:
+            hash(key)
+        except TypeError:
+            key = id(key)
         priority = self._priority.get(key)
         if priority is None:  # above every lowered priority (those are below depth)
             priority = self._priority[key] = self._depth + self._rng.random()
@@ -95,8 +130,12 @@ class PCTSchedule:
             self._changes.pop(0)
             self._lowered += 1
             top = ranked[0]
-            self._priority[keys[top]] = self._depth - self._lowered
-            priorities[top] = self._priority[keys[top]]
+            key = keys[top]
+            try:
+                hash(key)
+            except TypeError:
+                key = id(key)
+            priorities[top] = self._priority[key] = self._depth - self._lowered
             ranked = sorted(range(len(keys)), key=lambda i: -priorities[i])
         self._step = end
         return ranked
