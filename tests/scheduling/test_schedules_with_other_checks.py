@@ -135,16 +135,43 @@ def test_patched_in_a_subprocess(pytester: pytest.Pytester) -> None:
         RACE_MODULE
         + """
 
+@pytest.mark.gevent_schedules(runs=40)
 def test_patched_sockets_explored():
     import socket
+    import threading
     from gevent import monkey
+
     assert monkey.is_module_patched("socket")
+    pairs = [socket.socketpair() for _ in range(3)]
+    woke = []
+
+    def reader(n, sock):
+        sock.recv(1)
+        woke.append(n)
+
+    readers = [threading.Thread(target=reader, args=(n, b)) for n, (_, b) in enumerate(pairs)]
+    for thread in readers:
+        thread.start()
+    gevent.sleep(0.001)
+    for a, _ in pairs:
+        a.sendall(b"x")
+    for thread in readers:
+        thread.join(10)
+    for a, b in pairs:
+        a.close()
+        b.close()
+    with open("orders.txt", "a") as orders:
+        orders.write(" ".join(map(str, woke)) + "\\n")
 """
     )
     result = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly", timeout=120)
     result.stdout.fnmatch_lines(["gevent-lab: *patching: on*"])
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*gevent_schedules: run * of 100 failed*"])
+    # Patched threads are greenlets, patched sockets gevent's: both are explored.
+    orders = (pytester.path / "orders.txt").read_text().splitlines()
+    assert len(orders) == 40
+    assert len(set(orders)) > 1
 
 
 def test_in_xdist_workers(pytester: pytest.Pytester) -> None:
