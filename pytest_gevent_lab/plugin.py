@@ -25,7 +25,7 @@ from .greenlets.fixtures import gevent_pool, spawn
 from .greenlets.servers import wsgi_server
 from .interleaving.fixtures import interleaving, sequencer, switch_trace
 from .patching import mode as patching
-from .scheduling import gevent_clock
+from .scheduling import gevent_clock, schedules
 from .scheduling import virtual_time as scheduling
 from .speedup import plugin as speedup
 from .speedup.plugin import gevent_mode
@@ -49,6 +49,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     greenlets.add_options(parser)
     speedup.add_options(parser)
     scheduling.add_options(parser)
+    schedules.add_options(parser)
     results.add_options(parser)
     traces.add_options(parser)
 
@@ -67,6 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
     patching.configure(config)
     greenlets.configure(config)
     scheduling.configure(config)
+    schedules.configure(config)
     speedup.configure(config)
     claims.configure(config)
     traces.configure(config)

@@ -1,4 +1,4 @@
-"""Scheduling: the controlled hub loop, and virtual time on it (``gevent_virtual_time``).
+"""Scheduling: the controlled hub loop; virtual time and explored schedules on it.
 
 - ``controlled_loop``: the stand-in for ``hub.loop`` (what gevent sees);
 - ``scheduler``, ``timers``, ``quiet_period``: virtual timers in a heap, and when the
@@ -8,10 +8,18 @@
 - ``clock``, ``clock_functions``: the virtual clock, and ``time.*`` and
   ``datetime.now()`` on it;
 - ``activation``, ``settings``, ``virtual_time``: one test's clock, which tests get one,
-  and the pytest hooks, options and ``gevent_clock`` fixture.
+  and the pytest hooks, options and ``gevent_clock`` fixture;
+- ``strategies``, ``steps``, ``exploring_order``, ``ordered_io``: ``gevent_schedules``'
+  seeded orders (``random``, ``pct``), what each step ran, the order installed for an
+  exploring test, and I/O callbacks ordered with the rest;
+- ``schedule_settings``, ``schedules``, ``schedule_runs``, ``schedule_report``: which
+  tests explore and with which seeds, the pytest hooks and options, one body run per
+  schedule, and what a failure says;
+- ``serial_spawns``: ``one_greenlet_at_a_time()``, every greenlet started on the hub
+  running after the previous one (for ``concurrent_speedup``'s sequential run).
 
 Importing this package imports neither gevent nor greenlet; the loop machinery
-is imported when the first virtual-time test starts.
+is imported when the first virtual-time or exploring test starts.
 
 PYTEST_DONT_REWRITE
 """

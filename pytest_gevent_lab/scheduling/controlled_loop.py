@@ -20,9 +20,12 @@ What it controls today:
   instant run as one batch.
 - **order**: each batch (timers due together; the ``run_callback`` work of
   one loop iteration, see ``ordered_callbacks``) runs in the order an
-  :class:`Order` gives; FIFO, gevent's own order, by default. I/O watchers
-  come from the real loop (``io``): that is where a later order for I/O
-  callbacks ready in one poll plugs in.
+  :class:`Order` gives; FIFO, gevent's own order, by default. While the
+  order is not FIFO, I/O watchers made here are :class:`OrderedIO` wrappers,
+  whose callbacks join the iteration's batch, so I/O callbacks ready in one
+  poll are ordered too.
+- **spawns** (while a :class:`SpawnGate` is installed, see ``serial_spawns``):
+  greenlet starts wait for the running greenlet's turn to end.
 
 Everything else is the real loop's, looked up on it. The hub gets its real loop
 back once neither is in use.
@@ -41,8 +44,10 @@ from gevent._hub_local import get_hub_if_exists, get_loop, set_loop
 from .clock import VirtualClock
 from .order import Order
 from .ordered_callbacks import OrderedCallbacks
+from .ordered_io import OrderedIO
 from .scheduler import Scheduler
-from .timers import VirtualTimer
+from .serial_spawns import SpawnGate
+from .timers import PassiveTimer, VirtualTimer
 
 _HUB_ATTR = "_gevent_lab_controlled_loop"  # one stand-in per hub, kept between tests
 
@@ -67,10 +72,11 @@ class ControlledLoop:
 
     controls_scheduling = True
 
-    __slots__ = ("_hub", "callbacks", "core", "io", "real", "run_callback")
+    __slots__ = ("_hub", "callbacks", "core", "gate", "io", "real", "run_callback")
     real: Any
     core: Scheduler
     callbacks: OrderedCallbacks | None
+    gate: SpawnGate | None
     run_callback: Callable[..., Any]
     io: Callable[..., Any]
     _hub: weakref.ref[Any]
@@ -80,10 +86,10 @@ class ControlledLoop:
         self._hub = weakref.ref(hub)
         self.core = Scheduler(real, hub)
         self.callbacks = None  # while the order is not FIFO
+        self.gate = None  # while greenlets run one at a time
         # The hot paths are the real loop's bound methods: no cost while FIFO.
         self.run_callback = real.run_callback
-        # Seam for ordering I/O callbacks ready in one poll: wrap the watchers made here.
-        self.io = real.io
+        self.io = real.io  # while FIFO; ordered watchers otherwise (set_order)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
@@ -129,15 +135,46 @@ class ControlledLoop:
         self.core.order = order
         if order.fifo:
             self.callbacks = None
-            self.run_callback = self.real.run_callback
+            self.io = self.real.io
         else:
             self.callbacks = OrderedCallbacks(self.real, order)
-            self.run_callback = self.callbacks.run_callback
+            self.io = self._ordered_io
+        self._route_callbacks()
+        self._release_if_unused()
+
+    def _ordered_io(
+        self, fd: int, events: int, ref: bool = True, priority: int | None = None
+    ) -> OrderedIO:
+        return OrderedIO(self, self.real.io(fd, events, ref, priority))
+
+    def _route_callbacks(self) -> None:
+        below = self.real.run_callback if self.callbacks is None else self.callbacks.run_callback
+        if self.gate is not None:
+            self.gate.submit = below
+            self.run_callback = self.gate.run_callback
+        else:
+            self.run_callback = below
+
+    def install_spawn_gate(self) -> SpawnGate:
+        """Hold each greenlet start until the running greenlet's turn ends (serial_spawns)."""
+        if self.gate is not None:
+            raise RuntimeError(
+                "greenlets already run one at a time on this hub (one_greenlet_at_a_time "
+                "cannot nest)"
+            )
+        self.gate = SpawnGate(self.real.run_callback)
+        self._route_callbacks()
+        return self.gate
+
+    def remove_spawn_gate(self, gate: SpawnGate) -> None:
+        if self.gate is gate:
+            self.gate = None
+            self._route_callbacks()
         self._release_if_unused()
 
     def _release_if_unused(self) -> None:
         """Give the hub its real loop back once nothing is controlled any more."""
-        if self.core.clock is not None or not self.core.order.fifo:
+        if self.core.clock is not None or not self.core.order.fifo or self.gate is not None:
             return
         # The test may have destroyed its hub: Hub.destroy() keeps the default loop
         # for the next hub (set_loop), and that one picked this object up as its loop.
@@ -161,10 +198,10 @@ class ControlledLoop:
             return self.real.timer(after, repeat, ref, priority)
         return VirtualTimer(self, core, after, repeat, ref, priority)
 
-    def passive_timer(self, after: float, repeat: float = 0.0) -> VirtualTimer:
+    def passive_timer(self, after: float, repeat: float = 0.0) -> PassiveTimer:
         """A timer that fires once other timers have moved the clock past it; never a jump
         target, and it does not keep the loop alive (the plugin's own limits)."""
-        return VirtualTimer(self, self.core, after, repeat, ref=False, passive=True)
+        return PassiveTimer(self, self.core, after, repeat, ref=False, passive=True)
 
     def now(self) -> float:
         core = self.core

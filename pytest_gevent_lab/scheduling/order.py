@@ -2,19 +2,22 @@
 
 The controlled loop asks an :class:`Order` whenever it runs a *batch*: work
 that became ready together, where gevent itself promises no particular order.
-Two kinds of batch go through it today:
+Two kinds of batch go through it:
 
 - ``"timers"``: virtual timers due at the same instant (only under virtual
   time; ``Scheduler``);
 - ``"callbacks"``: the ``run_callback`` work of one loop iteration (greenlet
   starts, ``sleep(0)``, event wake-ups, link notifications), when the order is
   not :data:`FIFO` (``OrderedCallbacks``; FIFO keeps gevent's own queue, which
-  costs nothing extra).
+  costs nothing extra), together with the callbacks of I/O watchers ready in
+  the same poll (``OrderedIO``, the watchers ``ControlledLoop.io`` makes
+  while the order is not FIFO).
 
-A third, I/O callbacks ready in one poll, has its place marked in
-``ControlledLoop.io``: the watchers gevent makes come from there. An order is
-installed with ``controlled(hub).set_order(order)``; it may return the batch in
-any permutation, and must return every element exactly once.
+An order is installed with ``controlled(hub).set_order(order)``; it may return
+the batch in any permutation, and must return every element exactly once. A
+FIFO order is asked about batches of two or more elements only; any other
+order about every batch (an exploring order records each step it took).
+``ExploringOrder`` (``gevent_schedules``) is the one the plugin installs.
 
 PYTEST_DONT_REWRITE
 """
@@ -35,7 +38,7 @@ class Order(Protocol):
     fifo: bool
 
     def arrange(self, kind: BatchKind, batch: Sequence[T]) -> Sequence[T]:
-        """Return ``batch`` (at least two elements) in the order it should run."""
+        """Return ``batch`` (one element or more) in the order it should run."""
         ...
 
 

@@ -4,7 +4,8 @@ In use only while the order is not FIFO (for FIFO, ``hub.loop.run_callback``
 is the real loop's, and costs nothing extra): callbacks are kept here, one
 real callback runs them all, in the order the :class:`Order` gives. That
 covers greenlet starts, ``sleep(0)``, event wake-ups, link notifications and
-kills: all of them reach the loop through ``run_callback``.
+kills: all of them reach the loop through ``run_callback``; and the callbacks
+of I/O watchers ready in the same poll, which ``OrderedIO`` queues here.
 
 PYTEST_DONT_REWRITE
 """
@@ -65,7 +66,7 @@ class OrderedCallbacks:
         # gevent's callback queue, as gevent runs callbacks added while it runs them).
         batch, self.batch = self.batch, []
         self.scheduled = False
-        ordered = self.order.arrange("callbacks", batch) if len(batch) > 1 else batch
+        ordered = self.order.arrange("callbacks", batch)
         for callback in ordered:
             func, args = callback.callback, callback.args
             if func is None or args is None:

@@ -239,8 +239,9 @@ class Scheduler:
             # no longer keeping the loop alive, if nothing waits: the woken greenlet
             # usually starts its next timer at once (a stop and a start cost more).
             self._refresh(keep_watching=True)
-            if len(batch) > 1:
-                batch = list(self.order.arrange("timers", batch))
+            order = self.order
+            if len(batch) > 1 or not order.fifo:
+                batch = list(order.arrange("timers", batch))
             for timer in batch:
                 self._run_timer(timer)
         self._refresh()

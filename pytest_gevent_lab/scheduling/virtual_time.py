@@ -18,6 +18,7 @@ import pytest
 
 from ..greenlets.owners import tracker_key
 from ..greenlets.settings import for_item as per_test_settings  # the test's gevent_timeout
+from ..traces.current import recorder_of
 from . import settings
 from .activation import VIRTUAL_BOUND, VirtualTest
 from .clock import VirtualClock
@@ -111,7 +112,10 @@ class VirtualTimeRuns:
                 partial(_test_greenlets, item.config),
             )
             item.stash[_active_key] = test
-            test.start()
+            clock = test.start()
+            recorder = recorder_of(item)
+            if recorder is not None:  # --gevent-trace: the pictures show virtual seconds
+                recorder.use_clock(clock.time)
         return (yield)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)

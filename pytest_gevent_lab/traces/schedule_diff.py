@@ -1,6 +1,8 @@
 """The ``gevent_schedules`` panel: a failing and a passing schedule side by side, their first
 difference marked.
 
+A step is what ran: a greenlet's name, or ``greenlet: what it did`` (the
+steps ``gevent_schedules`` records), drawn in that greenlet's lane colour.
 Both columns show the same window of steps around the first difference (the
 steps before it are the same in both, so most of them are only counted), each
 step in the colour of its greenlet's lane.
@@ -114,7 +116,9 @@ def _column(
             )
         )
         if name != ENDED:
-            fill = colours.get(name) or colour_of_name(name)
+            # A step is "greenlet: what it did" (gevent_schedules) or a greenlet's name.
+            lane = name.split(": ", 1)[0]
+            fill = colours.get(name) or colours.get(lane) or colour_of_name(lane)
             parts.append(
                 element("rect", x=x + number_width + 6, y=y + 3, width=9, height=9, fill=fill)
             )

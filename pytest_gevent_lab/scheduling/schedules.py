@@ -1,0 +1,159 @@
+"""The pytest side of exploring schedules: options, marker checks, the per-test hooks.
+
+The exploring order is installed in a wrapper around setup and removed in a
+``tryfirst`` wrapper around teardown (after the leak checks), so that the
+sockets the test's fixtures open get ordered I/O watchers; between the runs
+of the body (``schedule_runs``, from ``pytest_pyfunc_call``) it keeps
+gevent's own order. The per-test hooks are registered only when a collected
+test explores schedules, and gevent is imported only then.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from ..options import group
+from . import schedule_settings as settings
+
+PLUGIN_NAME = "gevent_lab_schedules"
+RUNS_NAME = PLUGIN_NAME + ".runs"
+
+_plan_key = pytest.StashKey["settings.RunPlan | str"]()  # a str: the marker's error
+_installed_key = pytest.StashKey[tuple[Any, Any]]()  # (controlled loop, ExploringOrder)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    options = group(parser)
+    options.addoption(
+        settings.RUNS_OPTION,
+        metavar="N",
+        default=None,
+        dest="gevent_schedules",
+        help="run every test (except concurrent_speedup ones) once per explored schedule, N "
+        "schedules (overrides the runs of gevent_schedules markers).",
+    )
+    options.addoption(
+        settings.SEED_OPTION,
+        metavar="S",
+        default=None,
+        dest="gevent_schedule_seed",
+        help="replay one schedule: every exploring test runs once, under seed S (the seed a "
+        "gevent_schedules failure printed).",
+    )
+
+
+def configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", settings.MARKER_LINE)
+    config.pluginmanager.register(SchedulesPlugin(config), PLUGIN_NAME)
+
+
+class SchedulesPlugin:
+    """Which tests explore schedules (checked at collection), and the header line."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.every_test = settings.parse_option(
+            config.getoption("gevent_schedules"), settings.RUNS_OPTION, 1
+        )
+        self.seed = settings.parse_option(
+            config.getoption("gevent_schedule_seed"), settings.SEED_OPTION, 0, settings.SEED_LIMIT
+        )
+
+    def pytest_report_header(self) -> list[str]:
+        lines = []
+        if self.every_test is not None:
+            lines.append(
+                f"gevent-lab: schedules: every test except concurrent_speedup ones runs under "
+                f"{self.every_test} explored schedule(s)"
+            )
+        if self.seed is not None:
+            lines.append(
+                f"gevent-lab: schedules: replaying seed {self.seed} in every exploring test"
+            )
+        return lines
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        settings.check_collected(metafunc)
+
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        used = False
+        for item in items:
+            if not isinstance(item, pytest.Function):
+                continue  # only a Python function body can be called once per schedule
+            try:
+                plan = settings.resolve(item, self.every_test, self.seed)
+            except ValueError as error:  # an item type pytest_generate_tests did not see
+                item.stash[_plan_key] = f"{item.nodeid}: @pytest.mark.{settings.MARKER}: {error}"
+                used = True
+                continue
+            if plan is not None:
+                item.stash[_plan_key] = plan
+                used = True
+        # The per-test hooks cost every test of every run: only where a test needs them.
+        if used and not config.pluginmanager.has_plugin(RUNS_NAME):
+            config.pluginmanager.register(ScheduleRuns(), RUNS_NAME)
+
+
+class ScheduleRuns:
+    """Installs the exploring order of each exploring test and runs its body per schedule."""
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, object, object]:
+        plan = item.stash.get(_plan_key, None)
+        if isinstance(plan, str):
+            pytest.fail(plan, pytrace=False)
+        if plan is not None and _installed_key not in item.stash:
+            import gevent
+
+            from .controlled_loop import controlled
+            from .exploring_order import ExploringOrder
+
+            loop = controlled(gevent.get_hub())
+            order = ExploringOrder()
+            item.stash[_installed_key] = (loop, order)
+            loop.set_order(order)
+        return (yield)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        __tracebackhide__ = True
+        plan = pyfuncitem.stash.get(_plan_key, None)
+        installed = pyfuncitem.stash.get(_installed_key, None)
+        if not isinstance(plan, settings.RunPlan) or installed is None:
+            return None
+        from .schedule_runs import call_explored
+
+        return call_explored(pyfuncitem, plan, installed[1])
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, object, object]:
+        __tracebackhide__ = True
+        try:
+            return (yield)
+        finally:
+            _remove(item)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        try:
+            return (yield)
+        finally:  # teardown always runs; this is for an interrupted protocol
+            _remove(item)
+
+
+def _remove(item: pytest.Item) -> None:
+    installed = item.stash.get(_installed_key, None)
+    if installed is not None:
+        del item.stash[_installed_key]
+        from .order import FIFO
+
+        loop, order = installed
+        order.end()
+        if loop.order is order:
+            loop.set_order(FIFO)
