@@ -15,7 +15,10 @@ Sources are dedented and joined in order. Every run keeps the inner file order
 on one test running before the next. Patched runs go through ``run_patched`` (a
 fresh interpreter: patching cannot be undone here), which also checks that the
 header says patching is on, so a run that silently stayed unpatched cannot pass.
-Every fresh interpreter has a timeout, so a hang fails its test.
+Every fresh interpreter has a timeout, so a hang fails its test. ``run_isolated``
+also runs it in its own process group, so a process it leaves behind fails the
+test too (``plugins/isolated_run.py``); it keeps file order unless the arguments
+name pytest-randomly (the one suite that tests beside it).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from typing import Any
 # first run's hub is no instance of. Imported here, it is kept.
 import gevent.hub  # noqa: F401
 import pytest
+from plugins.isolated_run import DEFAULT_TIMEOUT, run_pytest
 
 pytest_plugins = ["pytester"]
 
@@ -79,6 +83,11 @@ class Lab:
     def run_subprocess(self, *args: str) -> pytest.RunResult:
         """pytest in a fresh interpreter, in file order, failing after SUBPROCESS_TIMEOUT."""
         return self.pytester.runpytest_subprocess(*INNER_ARGS, *args, timeout=SUBPROCESS_TIMEOUT)
+
+    def run_isolated(self, *args: str, timeout: float = DEFAULT_TIMEOUT) -> pytest.RunResult:
+        """pytest in a fresh interpreter and its own process group: a hang past ``timeout``
+        raises ``Hung``, a process left running ``Orphaned`` (see ``run_pytest``)."""
+        return run_pytest(self.pytester, *args, timeout=timeout)
 
     def run_patched(self, *args: str) -> pytest.RunResult:
         """``pytest --gevent-patch`` in a fresh interpreter; its header must say patching is on."""

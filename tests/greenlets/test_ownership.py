@@ -7,27 +7,12 @@ collection belong to no test; a greenlet backing a thread is a thread.
 
 from __future__ import annotations
 
-import textwrap
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
     from conftest import Lab
-
-
-SUBPROCESS_TIMEOUT = 120
-
-
-def write(pytester: pytest.Pytester, source: str, name: str | None = None) -> None:
-    if name is None:
-        pytester.makepyfile(textwrap.dedent(source))
-    else:
-        pytester.makepyfile(**{name: textwrap.dedent(source)})
-
-
-def run_subprocess(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("-p", "no:randomly", *args, timeout=SUBPROCESS_TIMEOUT)
 
 
 FORKED_CHILD = """
@@ -52,12 +37,12 @@ FORKED_CHILD = """
 @pytest.mark.parametrize("fork", ["os.fork()", "gevent.fork()"])
 @pytest.mark.parametrize("patched", [False, True], ids=["unpatched", "patched"])
 def test_a_forked_child_reports_its_greenlet_errors_as_gevent_does(
-    pytester: pytest.Pytester, fork: str, patched: bool
+    lab: Lab, fork: str, patched: bool
 ) -> None:
     # issue 16 item 1 (found through gipc): the child inherited the parent's
     # per-test capture and printed nothing.
-    write(pytester, FORKED_CHILD.replace("{fork}", fork))
-    result = run_subprocess(pytester, *(["--gevent-patch"] if patched else []))
+    lab.write(FORKED_CHILD.replace("{fork}", fork))
+    result = lab.run_patched() if patched else lab.run_subprocess()
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["FAILED *::test_the_parent_is_still_watched*"])
 
@@ -96,10 +81,9 @@ def test_a_finished_greenlet_is_not_kept_alive(lab: Lab) -> None:
     result.assert_outcomes(passed=2)
 
 
-def test_threads_of_a_patched_run_are_never_killed_as_leaks(pytester: pytest.Pytester) -> None:
+def test_threads_of_a_patched_run_are_never_killed_as_leaks(lab: Lab) -> None:
     # issue 10 item 1: a module-level executor's workers start lazily in test_a.
-    write(
-        pytester,
+    lab.write(
         """
         import concurrent.futures, threading, time
 
@@ -126,9 +110,7 @@ def test_threads_of_a_patched_run_are_never_killed_as_leaks(pytester: pytest.Pyt
             EXECUTOR.shutdown(wait=True)
         """,
     )
-    result = run_subprocess(
-        pytester, "--gevent-patch", "-W", "error::pytest_gevent_lab.GreenletLeakWarning"
-    )
+    result = lab.run_patched("-W", "error::pytest_gevent_lab.GreenletLeakWarning")
     result.assert_outcomes(passed=2)
     result.stdout.no_fnmatch_line("*GreenletLeakWarning*")
 
@@ -167,10 +149,9 @@ def test_a_greenlet_that_ignores_its_kill_is_reported_once(lab: Lab) -> None:
     assert result.stdout.str().count("refused to die") == 1
 
 
-def test_a_greenlet_spawned_at_import_is_not_blamed_on_a_test(pytester: pytest.Pytester) -> None:
+def test_a_greenlet_spawned_at_import_is_not_blamed_on_a_test(lab: Lab) -> None:
     # issue 10 item 9: it failed the first test that yielded, in another file.
-    write(
-        pytester,
+    lab.write(
         """
         import gevent
 
@@ -182,9 +163,9 @@ def test_a_greenlet_spawned_at_import_is_not_blamed_on_a_test(pytester: pytest.P
         """,
         name="background",
     )
-    write(pytester, "import background\n\ndef test_imports():\n    pass\n", name="test_a")
-    write(pytester, "import gevent\n\ndef test_yields():\n    gevent.sleep(0.2)\n", name="test_b")
-    result = run_subprocess(pytester)
+    lab.write("import background\n\ndef test_imports():\n    pass\n", name="test_a")
+    lab.write("import gevent\n\ndef test_yields():\n    gevent.sleep(0.2)\n", name="test_b")
+    result = lab.run_subprocess()
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
         [

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
+from typing import TYPE_CHECKING
 
 import pytest
 
-TIMEOUT = 120
+if TYPE_CHECKING:
+    from conftest import Lab
 
 PATCHED_HERE = """
     import gevent.monkey
@@ -16,16 +17,12 @@ PATCHED_HERE = """
 """
 
 
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("-p", "no:randomly", *args, timeout=TIMEOUT)
-
-
 @pytest.mark.parametrize("dist", ["--dist=loadfile", "--dist=load", "-n0"])
-def test_dist_without_workers_runs_here_patched(pytester: pytest.Pytester, dist: str) -> None:
+def test_dist_without_workers_runs_here_patched(lab: Lab, dist: str) -> None:
     # issue 10 item 3: --dist without -n runs the tests in this process, so it
     # must patch (it said "xdist controller" and ran them unpatched).
-    pytester.makepyfile(textwrap.dedent(PATCHED_HERE))
-    result = run(pytester, "--gevent-patch", dist)
+    lab.write(PATCHED_HERE)
+    result = lab.run_patched(dist)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["gevent-lab: *; patching: on (--gevent-patch)"])
 
@@ -53,12 +50,12 @@ SELF_PATCHED_TESTS = """
 """
 
 
-def test_a_conftest_that_patches_works_under_xdist(pytester: pytest.Pytester) -> None:
+def test_a_conftest_that_patches_works_under_xdist(lab: Lab) -> None:
     # issue 16 item 3 (pytest-xdist issue 254): geventhttpclient's conftest
     # patches at import; under -n 2 the workers died in INTERNALERROR LoopExit.
-    pytester.makeconftest(textwrap.dedent(SELF_PATCHING_CONFTEST))
-    pytester.makepyfile(textwrap.dedent(SELF_PATCHED_TESTS))
-    result = run(pytester, "-n", "2")
+    lab.conftest(SELF_PATCHING_CONFTEST)
+    lab.write(SELF_PATCHED_TESTS)
+    result = lab.run_subprocess("-n", "2")
     result.assert_outcomes(passed=2)
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
@@ -73,10 +70,10 @@ TIMED_OUT = """
 
 
 @pytest.mark.parametrize("patch", [(), ("--gevent-patch",)], ids=["unpatched", "patched"])
-def test_pytest_timeout_thread_method_fires(pytester: pytest.Pytester, patch: tuple[str]) -> None:
+def test_pytest_timeout_thread_method_fires(lab: Lab, patch: tuple[str]) -> None:
     # issue 10 item 4: patched, its timer thread was a greenlet that never ran.
-    pytester.makepyfile(textwrap.dedent(TIMED_OUT))
-    result = run(pytester, "-p", "timeout", "--timeout=1", "--timeout-method=thread", *patch)
+    lab.write(TIMED_OUT)
+    result = lab.run_subprocess("-p", "timeout", "--timeout=1", "--timeout-method=thread", *patch)
     assert "Timeout" in result.stdout.str() + result.stderr.str()
     assert result.ret != 0
 
@@ -98,12 +95,12 @@ YIELDS = """
 
 @pytest.mark.parametrize("skip", [(), ("--gevent-patch-skip=socket",)], ids=["full", "no-socket"])
 def test_rerunfailures_status_server_does_not_hang_a_patched_run(
-    pytester: pytest.Pytester, skip: tuple[str]
+    lab: Lab, skip: tuple[str]
 ) -> None:
     # issue 10 item 2: with pytest-xdist installed, pytest-rerunfailures serves its
     # status database from a thread; as a greenlet stuck in a real accept() it
     # hung the run at the first yield (sockets unpatched) or kept the hub alive.
     pytest.importorskip("pytest_rerunfailures")
-    pytester.makepyfile(textwrap.dedent(YIELDS))
-    result = run(pytester, "-p", "rerunfailures", "--gevent-patch", *skip)
+    lab.write(YIELDS)
+    result = lab.run_patched("-p", "rerunfailures", *skip)
     result.assert_outcomes(passed=2)

@@ -16,14 +16,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
 import pytest
-
-# ``run_project(*pytest_args, timeout=S)``, the fixture both conftests give.
-RunProject = Callable[..., pytest.RunResult]
 
 # The plain runs take 1-3 s; a loaded 2-core machine needs wide margins.
 DEFAULT_TIMEOUT = 90.0

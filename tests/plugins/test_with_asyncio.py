@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
-from plugins.isolated_run import RunProject, run_isolated
+from plugins.isolated_run import run_isolated
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 pytest.importorskip("pytest_asyncio")
 
@@ -37,17 +40,16 @@ ASYNC_BESIDE_GEVENT = """
 """
 
 
-def test_async_tests_run_beside_gevent_tests(
-    pytester: pytest.Pytester, run_project: RunProject, mode_args: tuple[str, ...]
-) -> None:
-    pytester.makepyfile(dedent(ASYNC_BESIDE_GEVENT))
-    result = run_project(*mode_args)
+def test_async_tests_run_beside_gevent_tests(lab: Lab, mode_args: tuple[str, ...]) -> None:
+    lab.write(ASYNC_BESIDE_GEVENT)
+    result = lab.run_isolated(*mode_args)
     result.assert_outcomes(passed=3)
 
 
 @pytest.mark.parametrize("target", ["examples", "tests"])
 def test_this_projects_configuration_survives_pytest_asyncio(target: str) -> None:
     """``pytest examples`` (and ``pytest tests``) with this repository's own ini, collect only."""
+    # Not lab: it runs in this repository, not in a lab folder.
     result = run_isolated(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:randomly", target],
         cwd=ROOT,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
-from plugins.isolated_run import RunProject
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 pytest.importorskip("pytest_cov")
 
@@ -43,14 +45,14 @@ TESTS = """
 # greenlet switch may be missed otherwise); "thread" is coverage's default.
 @pytest.mark.parametrize("concurrency", ["gevent", "greenlet", "thread"])
 def test_lines_inside_greenlets_are_counted(
-    pytester: pytest.Pytester,
-    run_project: RunProject,
+    lab: Lab,
     mode_args: tuple[str, ...],
     concurrency: str,
 ) -> None:
-    pytester.makepyfile(work=dedent(WORK), test_work=dedent(TESTS))
-    (pytester.path / ".coveragerc").write_text(f"[run]\nconcurrency = {concurrency}\n")
-    result = run_project(*mode_args, "--cov=work", "--cov-report=term-missing", "--cov-branch")
+    lab.write(WORK, name="work")
+    lab.write(TESTS, name="test_work")
+    (lab.path / ".coveragerc").write_text(f"[run]\nconcurrency = {concurrency}\n")
+    result = lab.run_isolated(*mode_args, "--cov=work", "--cov-report=term-missing", "--cov-branch")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["work.py * 100%*"])
     result.stdout.no_fnmatch_line("*CoverageWarning*")

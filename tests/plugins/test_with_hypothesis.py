@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
-from plugins.isolated_run import RunProject
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 pytest.importorskip("hypothesis")
 
@@ -43,11 +45,9 @@ GIVEN = """
 """
 
 
-def test_examples_with_greenlets(
-    pytester: pytest.Pytester, run_project: RunProject, mode_args: tuple[str, ...]
-) -> None:
-    pytester.makepyfile(dedent(GIVEN))
-    result = run_project(*mode_args)
+def test_examples_with_greenlets(lab: Lab, mode_args: tuple[str, ...]) -> None:
+    lab.write(GIVEN)
+    result = lab.run_isolated(*mode_args)
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*AssertionError: 11", "*n=11,"])  # shrunk to the boundary
     result.stdout.no_fnmatch_line("*GreenletError*")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
-from plugins.isolated_run import RunProject
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 pytest.importorskip("pytest_randomly")
 
@@ -34,10 +36,10 @@ ORDER_FREE = """
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_outcomes_do_not_depend_on_the_order(
-    pytester: pytest.Pytester, run_project: RunProject, mode_args: tuple[str, ...], seed: int
+    lab: Lab, mode_args: tuple[str, ...], seed: int
 ) -> None:
-    pytester.makepyfile(test_order=dedent(ORDER_FREE))
-    result = run_project(*mode_args, "-p", "randomly", f"--randomly-seed={seed}", "-rw")
+    lab.write(ORDER_FREE, name="test_order")
+    result = lab.run_isolated(*mode_args, "-p", "randomly", f"--randomly-seed={seed}", "-rw")
     result.assert_outcomes(passed=6, warnings=1)
     result.stdout.fnmatch_lines(
         [

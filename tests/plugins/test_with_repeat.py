@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
-from plugins.isolated_run import RunProject
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 pytest.importorskip("pytest_repeat")
 
@@ -37,15 +38,13 @@ REPEATED = """
 """
 
 
-def test_each_repetition_is_a_test_of_its_own(
-    pytester: pytest.Pytester, run_project: RunProject, mode_args: tuple[str, ...]
-) -> None:
-    pytester.makepyfile(dedent(REPEATED))
-    result = run_project(*mode_args, "--count=3", "--gevent-report=report.json")
+def test_each_repetition_is_a_test_of_its_own(lab: Lab, mode_args: tuple[str, ...]) -> None:
+    lab.write(REPEATED)
+    result = lab.run_isolated(*mode_args, "--count=3", "--gevent-report=report.json")
     # Each repetition of the lost error fails on its own: the capture is per test.
     result.assert_outcomes(passed=3, failed=3)
     result.stdout.fnmatch_lines(["*ZeroDivisionError*"])
-    claims = json.loads((pytester.path / "report.json").read_text("utf-8"))["claims"]
+    claims = lab.report()["claims"]
     assert sorted(entry["test"] for entry in claims) == [
         f"test_each_repetition_is_a_test_of_its_own.py::test_ordered[{n}-3]" for n in (1, 2, 3)
     ]

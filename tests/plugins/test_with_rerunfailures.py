@@ -8,11 +8,12 @@ greenlet (issue 10 item 2).
 
 from __future__ import annotations
 
-import json
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
-from plugins.isolated_run import RunProject
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 pytest.importorskip("pytest_rerunfailures")
 pytest.importorskip("xdist")
@@ -40,38 +41,34 @@ WAITS_FOREVER = """
 """
 
 
-def test_plain_run_with_reruns(pytester: pytest.Pytester, run_project: RunProject) -> None:
-    pytester.makepyfile(dedent(PASSING))
-    result = run_project("--reruns=1", timeout=HANG_TIMEOUT)
+def test_plain_run_with_reruns(lab: Lab) -> None:
+    lab.write(PASSING)
+    result = lab.run_isolated("--reruns=1", timeout=HANG_TIMEOUT)
     result.assert_outcomes(passed=1)
 
 
-def test_patched_run(pytester: pytest.Pytester, run_project: RunProject) -> None:
-    pytester.makepyfile(dedent(PASSING))
-    result = run_project("--gevent-patch", timeout=HANG_TIMEOUT)
+def test_patched_run(lab: Lab) -> None:
+    lab.write(PASSING)
+    result = lab.run_isolated("--gevent-patch", timeout=HANG_TIMEOUT)
     result.assert_outcomes(passed=1)
 
 
-def test_patched_run_with_socket_unpatched_does_not_hang(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(PASSING))
-    result = run_project("--gevent-patch", "--gevent-patch-skip=socket", timeout=HANG_TIMEOUT)
+def test_patched_run_with_socket_unpatched_does_not_hang(lab: Lab) -> None:
+    lab.write(PASSING)
+    result = lab.run_isolated("--gevent-patch", "--gevent-patch-skip=socket", timeout=HANG_TIMEOUT)
     result.assert_outcomes(passed=1)
 
 
-def test_patched_loop_exit_still_happens(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(WAITS_FOREVER))
-    result = run_project("--gevent-patch", timeout=HANG_TIMEOUT)
+def test_patched_loop_exit_still_happens(lab: Lab) -> None:
+    lab.write(WAITS_FOREVER)
+    result = lab.run_isolated("--gevent-patch", timeout=HANG_TIMEOUT)
     result.assert_outcomes(passed=1)
 
 
-def test_unpatched_loop_exit_control(pytester: pytest.Pytester, run_project: RunProject) -> None:
+def test_unpatched_loop_exit_control(lab: Lab) -> None:
     """The same body unpatched: rerunfailures' real thread does not touch the hub."""
-    pytester.makepyfile(dedent(WAITS_FOREVER))
-    result = run_project(timeout=HANG_TIMEOUT)
+    lab.write(WAITS_FOREVER)
+    result = lab.run_isolated(timeout=HANG_TIMEOUT)
     result.assert_outcomes(passed=1)
 
 
@@ -96,29 +93,25 @@ FLAKY_CLAIM = """
 """
 
 
-def _claims(
-    pytester: pytest.Pytester, run_project: RunProject, *args: str
-) -> list[dict[str, object]]:
-    pytester.makepyfile(dedent(FLAKY_CLAIM))
-    result = run_project(*args, "--reruns=2", "--gevent-report=report.json", timeout=HANG_TIMEOUT)
+def _claims(lab: Lab, *args: str) -> list[dict[str, object]]:
+    lab.write(FLAKY_CLAIM)
+    result = lab.run_isolated(
+        *args, "--reruns=2", "--gevent-report=report.json", timeout=HANG_TIMEOUT
+    )
     outcomes = result.parseoutcomes()
     assert (outcomes.get("passed"), outcomes.get("failed"), outcomes.get("rerun")) == (1, 1, 3)
-    document = json.loads((pytester.path / "report.json").read_text("utf-8"))
+    document = lab.report()
     return document["claims"]  # type: ignore[no-any-return]
 
 
-def test_one_claim_entry_per_test_with_its_final_outcome(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    claims = _claims(pytester, run_project)
+def test_one_claim_entry_per_test_with_its_final_outcome(lab: Lab) -> None:
+    claims = _claims(lab)
     verdicts = [(entry["id"], entry["verdict"], entry["outcome"]) for entry in claims]
     assert sorted(verdicts) == [("flaky", "holds", "passed"), ("never", "unverified", "failed")]
 
 
-def test_figures_are_those_of_the_final_attempt(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    claims = _claims(pytester, run_project)
+def test_figures_are_those_of_the_final_attempt(lab: Lab) -> None:
+    claims = _claims(lab)
     flaky = [entry for entry in claims if entry["id"] == "flaky"]
     assert flaky, claims
     assert [figure["value"] for figure in flaky[-1]["figures"]] == [2]  # type: ignore[attr-defined]

@@ -7,10 +7,12 @@ instead of a hang; the margin (1 s limit, 15 s body) is wide enough for load.
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
-from plugins.isolated_run import RunProject
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 pytest.importorskip("pytest_timeout")
 
@@ -40,41 +42,31 @@ BODIES += ["test_stuck_waiting_on_a_greenlet"]
 
 
 @pytest.mark.parametrize("body", BODIES)
-def test_signal_method_stops_a_stuck_test(
-    pytester: pytest.Pytester, run_project: RunProject, mode_args: tuple[str, ...], body: str
-) -> None:
-    pytester.makepyfile(dedent(STUCK))
-    result = run_project(*mode_args, "--timeout=1", "--timeout-method=signal", "-k", body)
+def test_signal_method_stops_a_stuck_test(lab: Lab, mode_args: tuple[str, ...], body: str) -> None:
+    lab.write(STUCK)
+    result = lab.run_isolated(*mode_args, "--timeout=1", "--timeout-method=signal", "-k", body)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*Failed: Timeout (>1.0s) from pytest-timeout.*"])
 
 
-def _thread_method(
-    pytester: pytest.Pytester, run_project: RunProject, mode_args: tuple[str, ...], body: str
-) -> None:
-    pytester.makepyfile(dedent(STUCK))
-    result = run_project(*mode_args, "--timeout=1", "--timeout-method=thread", "-k", body)
+def _thread_method(lab: Lab, mode_args: tuple[str, ...], body: str) -> None:
+    lab.write(STUCK)
+    result = lab.run_isolated(*mode_args, "--timeout=1", "--timeout-method=thread", "-k", body)
     # The thread method dumps every stack and ends the process at once.
     result.stdout.fnmatch_lines(["*+ Timeout +*"])
     assert result.ret != 0
 
 
 @pytest.mark.parametrize("body", BODIES)
-def test_thread_method_stops_a_stuck_test_unpatched(
-    pytester: pytest.Pytester, run_project: RunProject, body: str
-) -> None:
-    _thread_method(pytester, run_project, (), body)
+def test_thread_method_stops_a_stuck_test_unpatched(lab: Lab, body: str) -> None:
+    _thread_method(lab, (), body)
 
 
 @pytest.mark.parametrize("body", ["test_stuck_waiting_on_a_greenlet"])
-def test_thread_method_stops_a_test_that_yields_patched(
-    pytester: pytest.Pytester, run_project: RunProject, body: str
-) -> None:
-    _thread_method(pytester, run_project, ("--gevent-patch",), body)
+def test_thread_method_stops_a_test_that_yields_patched(lab: Lab, body: str) -> None:
+    _thread_method(lab, ("--gevent-patch",), body)
 
 
 @pytest.mark.parametrize("body", ["test_stuck_in_a_cpu_loop"])
-def test_thread_method_stops_a_test_that_never_yields_patched(
-    pytester: pytest.Pytester, run_project: RunProject, body: str
-) -> None:
-    _thread_method(pytester, run_project, ("--gevent-patch",), body)
+def test_thread_method_stops_a_test_that_never_yields_patched(lab: Lab, body: str) -> None:
+    _thread_method(lab, ("--gevent-patch",), body)

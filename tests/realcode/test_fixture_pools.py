@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
-import pytest
-from plugins.isolated_run import RunProject
+if TYPE_CHECKING:
+    from conftest import Lab
 
 IMAP = """
     import gevent
@@ -26,13 +26,13 @@ IMAP_WITHOUT_THE_PLUGIN = IMAP.replace("def test_imap(gevent_pool,", "def test_i
 )
 
 
-def test_imap_with_gevents_own_pools(pytester: pytest.Pytester, run_project: RunProject) -> None:
-    pytester.makepyfile(dedent(IMAP_WITHOUT_THE_PLUGIN))
-    result = run_project("-p", "no:gevent_lab")
+def test_imap_with_gevents_own_pools(lab: Lab) -> None:
+    lab.write(IMAP_WITHOUT_THE_PLUGIN)
+    result = lab.run_isolated("-p", "no:gevent_lab")
     result.assert_outcomes(passed=4)
 
 
-def test_imap_with_the_fixtures_pools(pytester: pytest.Pytester, run_project: RunProject) -> None:
-    pytester.makepyfile(dedent(IMAP))
-    result = run_project()
+def test_imap_with_the_fixtures_pools(lab: Lab) -> None:
+    lab.write(IMAP)
+    result = lab.run_isolated()
     result.assert_outcomes(passed=4)

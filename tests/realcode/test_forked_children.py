@@ -8,10 +8,12 @@ gevent's own print of the error is suppressed, so the error vanishes.
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
-from plugins.isolated_run import RunProject
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 CHILD_ERROR = """
     import os
@@ -44,22 +46,18 @@ FORKS = {"os.fork": "os.fork", "gevent.fork": "gevent.fork"}
 
 
 @pytest.mark.parametrize("fork", list(FORKS))
-def test_child_error_visible_without_the_plugin(
-    pytester: pytest.Pytester, run_project: RunProject, fork: str
-) -> None:
+def test_child_error_visible_without_the_plugin(lab: Lab, fork: str) -> None:
     """The control: gevent prints the child's error."""
-    pytester.makepyfile(dedent(CHILD_ERROR.format(fork=FORKS[fork])))
-    result = run_project("-p", "no:gevent_lab")
+    lab.write(CHILD_ERROR.format(fork=FORKS[fork]))
+    result = lab.run_isolated("-p", "no:gevent_lab")
     result.assert_outcomes(passed=1)
 
 
 @pytest.mark.parametrize("mode", [(), ("--gevent-patch",)], ids=["plain", "patched"])
 @pytest.mark.parametrize("fork", list(FORKS))
-def test_child_error_visible_with_the_plugin(
-    pytester: pytest.Pytester, run_project: RunProject, fork: str, mode: tuple[str, ...]
-) -> None:
-    pytester.makepyfile(dedent(CHILD_ERROR.format(fork=FORKS[fork])))
-    result = run_project(*mode)
+def test_child_error_visible_with_the_plugin(lab: Lab, fork: str, mode: tuple[str, ...]) -> None:
+    lab.write(CHILD_ERROR.format(fork=FORKS[fork]))
+    result = lab.run_isolated(*mode)
     result.stdout.no_fnmatch_line(
         "*TimeoutError: the child did not exit*"
     )  # another failure than the bug's

@@ -7,10 +7,10 @@ greenlet dies during the test, and the test asserts on gevent's print of it.
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
-import pytest
-from plugins.isolated_run import RunProject
+if TYPE_CHECKING:
+    from conftest import Lab
 
 ASSERTS_ON_GEVENTS_PRINT = """
     import gevent
@@ -26,25 +26,21 @@ ASSERTS_ON_GEVENTS_PRINT = """
 """
 
 
-def test_gevent_prints_without_the_plugin(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(ASSERTS_ON_GEVENTS_PRINT))
-    result = run_project("-p", "no:gevent_lab")
+def test_gevent_prints_without_the_plugin(lab: Lab) -> None:
+    lab.write(ASSERTS_ON_GEVENTS_PRINT)
+    result = lab.run_isolated("-p", "no:gevent_lab")
     result.assert_outcomes(passed=1)
 
 
-def test_gevents_print_is_kept(pytester: pytest.Pytester, run_project: RunProject) -> None:
-    pytester.makepyfile(dedent(ASSERTS_ON_GEVENTS_PRINT))
-    result = run_project()
+def test_gevents_print_is_kept(lab: Lab) -> None:
+    lab.write(ASSERTS_ON_GEVENTS_PRINT)
+    result = lab.run_isolated()
     # The error still fails the test (nothing retrieved it), but not the user's assertion.
     result.stdout.no_fnmatch_line("*AssertionError*")
     result.stdout.fnmatch_lines(["*GreenletError*died with ConnectionResetError*"])
 
 
-def test_error_is_reported_in_the_phase_it_happened(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(ASSERTS_ON_GEVENTS_PRINT))
-    result = run_project()
+def test_error_is_reported_in_the_phase_it_happened(lab: Lab) -> None:
+    lab.write(ASSERTS_ON_GEVENTS_PRINT)
+    result = lab.run_isolated()
     result.stdout.fnmatch_lines(["*died with ConnectionResetError: the handler died during call*"])

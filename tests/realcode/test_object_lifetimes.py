@@ -6,10 +6,12 @@ so a finished greenlet (and its value) lives until the test ends.
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
-from plugins.isolated_run import RunProject
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 COLLECTABLE = """
     import gc
@@ -29,18 +31,14 @@ COLLECTABLE = """
 """
 
 
-def test_finished_greenlet_collectable_without_the_plugin(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(COLLECTABLE))
-    result = run_project("-p", "no:gevent_lab")
+def test_finished_greenlet_collectable_without_the_plugin(lab: Lab) -> None:
+    lab.write(COLLECTABLE)
+    result = lab.run_isolated("-p", "no:gevent_lab")
     result.assert_outcomes(passed=1)
 
 
 @pytest.mark.parametrize("mode", [(), ("--gevent-patch",)], ids=["plain", "patched"])
-def test_finished_greenlet_collectable_with_the_plugin(
-    pytester: pytest.Pytester, run_project: RunProject, mode: tuple[str, ...]
-) -> None:
-    pytester.makepyfile(dedent(COLLECTABLE))
-    result = run_project(*mode)
+def test_finished_greenlet_collectable_with_the_plugin(lab: Lab, mode: tuple[str, ...]) -> None:
+    lab.write(COLLECTABLE)
+    result = lab.run_isolated(*mode)
     result.assert_outcomes(passed=1)

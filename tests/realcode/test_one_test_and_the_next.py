@@ -6,10 +6,12 @@ installed for a test is restored whatever the test did.
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
-from plugins.isolated_run import RunProject
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 LATER_TESTS = ("test_next_one", "test_and_the_one_after")
 
@@ -41,11 +43,9 @@ DESTROYS_THE_HUB = """
 """
 
 
-def test_a_destroyed_hub_does_not_break_the_next_tests(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(DESTROYS_THE_HUB))
-    result = run_project("-rA")
+def test_a_destroyed_hub_does_not_break_the_next_tests(lab: Lab) -> None:
+    lab.write(DESTROYS_THE_HUB)
+    result = lab.run_isolated("-rA")
     # The destroyer may be blamed for its own leak; the tests after it must pass.
     _later_tests_unharmed(result)
 
@@ -73,11 +73,9 @@ SWITCH_TRACES_OUT_OF_ORDER = """
 """
 
 
-def test_switch_traces_exited_out_of_order_do_not_break_the_next_tests(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(SWITCH_TRACES_OUT_OF_ORDER))
-    result = run_project("-rA")
+def test_switch_traces_exited_out_of_order_do_not_break_the_next_tests(lab: Lab) -> None:
+    lab.write(SWITCH_TRACES_OUT_OF_ORDER)
+    result = lab.run_isolated("-rA")
     # The misuse may fail its own test; it must not fail any other.
     _later_tests_unharmed(result)
 
@@ -108,11 +106,9 @@ CATCHES_GREENLET_EXIT = """
 """
 
 
-def test_a_leak_is_reported_in_its_own_test_only(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(CATCHES_GREENLET_EXIT))
-    result = run_project("-rw")
+def test_a_leak_is_reported_in_its_own_test_only(lab: Lab) -> None:
+    lab.write(CATCHES_GREENLET_EXIT)
+    result = lab.run_isolated("-rw")
     text = result.stdout.str()
     assert "test_leaves_a_stubborn_greenlet: greenlet(s) started" in text, text
     for later in ("test_two", "test_three"):
@@ -145,11 +141,10 @@ IMPORT_TIME_GREENLET = {
 }
 
 
-def test_an_import_time_greenlet_is_not_blamed_on_a_test(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(**{name: dedent(source) for name, source in IMPORT_TIME_GREENLET.items()})
-    result = run_project()
+def test_an_import_time_greenlet_is_not_blamed_on_a_test(lab: Lab) -> None:
+    for name, source in IMPORT_TIME_GREENLET.items():
+        lab.write(source, name=name)
+    result = lab.run_isolated()
     result.assert_outcomes(passed=2)
 
 
@@ -166,9 +161,7 @@ TIMER_LEFT_BEHIND = """
 """
 
 
-def test_a_timer_left_behind_does_not_fire_in_the_next_test(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(TIMER_LEFT_BEHIND))
-    result = run_project()
+def test_a_timer_left_behind_does_not_fire_in_the_next_test(lab: Lab) -> None:
+    lab.write(TIMER_LEFT_BEHIND)
+    result = lab.run_isolated()
     result.assert_outcomes(passed=2)

@@ -6,10 +6,13 @@ Issue 10 items 1 and 3, issue 16 item 3.
 from __future__ import annotations
 
 import sys
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
-from plugins.isolated_run import RunProject, run_isolated
+from plugins.isolated_run import run_isolated
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 # The executor's workers start lazily, inside test_a, and must still serve test_b.
 MODULE_LEVEL_EXECUTOR = """
@@ -54,9 +57,10 @@ BACKGROUND_THREAD = """
 
 
 @pytest.mark.parametrize("source", [MODULE_LEVEL_EXECUTOR, BACKGROUND_THREAD])
-def test_patched_threads_run_without_the_plugin(pytester: pytest.Pytester, source: str) -> None:
+def test_patched_threads_run_without_the_plugin(lab: Lab, source: str) -> None:
     """The control: gevent's own patching launcher, this plugin off."""
-    pytester.makepyfile(dedent(source))
+    lab.write(source)
+    # Not lab.run_isolated: the command is gevent.monkey's launcher, not pytest itself.
     result = run_isolated(
         [
             sys.executable,
@@ -68,9 +72,9 @@ def test_patched_threads_run_without_the_plugin(pytester: pytest.Pytester, sourc
             "no:gevent_lab",
             "-p",
             "no:randomly",
-            f"--basetemp={pytester.path / 'basetemp'}",
+            f"--basetemp={lab.path / 'basetemp'}",
         ],
-        cwd=pytester.path,
+        cwd=lab.path,
     )
     result.assert_outcomes(passed=2)
 
@@ -78,11 +82,9 @@ def test_patched_threads_run_without_the_plugin(pytester: pytest.Pytester, sourc
 @pytest.mark.parametrize(
     "source", [MODULE_LEVEL_EXECUTOR, BACKGROUND_THREAD], ids=["executor", "daemon-thread"]
 )
-def test_patched_threads_are_not_killed_as_leaks(
-    pytester: pytest.Pytester, run_project: RunProject, source: str
-) -> None:
-    pytester.makepyfile(dedent(source))
-    result = run_project("--gevent-patch")
+def test_patched_threads_are_not_killed_as_leaks(lab: Lab, source: str) -> None:
+    lab.write(source)
+    result = lab.run_isolated("--gevent-patch")
     assert "GreenletLeakWarning" not in result.stdout.str(), result.stdout.str()
     result.assert_outcomes(passed=2)
 
@@ -95,12 +97,10 @@ IS_PATCHED = """
 """
 
 
-def test_dist_without_workers_still_patches(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
+def test_dist_without_workers_still_patches(lab: Lab) -> None:
     pytest.importorskip("xdist")
-    pytester.makepyfile(dedent(IS_PATCHED))
-    result = run_project("--gevent-patch", "--dist", "loadfile")
+    lab.write(IS_PATCHED)
+    result = lab.run_isolated("--gevent-patch", "--dist", "loadfile")
     result.assert_outcomes(passed=1)
 
 
@@ -121,25 +121,21 @@ TWO_TESTS = """
 """
 
 
-def _self_patching_project(pytester: pytest.Pytester) -> None:
+def _self_patching_project(lab: Lab) -> None:
     pytest.importorskip("xdist")
-    pytester.makeconftest(dedent(SELF_PATCHING_CONFTEST))
-    pytester.makepyfile(dedent(TWO_TESTS))
+    lab.conftest(SELF_PATCHING_CONFTEST)
+    lab.write(TWO_TESTS)
 
 
-def test_self_patching_conftest_with_plugin_patching_under_xdist(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
+def test_self_patching_conftest_with_plugin_patching_under_xdist(lab: Lab) -> None:
     """What works today: the plugin patched first, and kept execnet on real threads."""
-    _self_patching_project(pytester)
-    result = run_project("-n", "2", "--gevent-patch")
+    _self_patching_project(lab)
+    result = lab.run_isolated("-n", "2", "--gevent-patch")
     result.assert_outcomes(passed=2)
 
 
-def test_self_patching_conftest_under_xdist(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    _self_patching_project(pytester)
-    result = run_project("-n", "2")
+def test_self_patching_conftest_under_xdist(lab: Lab) -> None:
+    _self_patching_project(lab)
+    result = lab.run_isolated("-n", "2")
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     result.assert_outcomes(passed=2)

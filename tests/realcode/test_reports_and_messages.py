@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import sys
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
-import pytest
-from plugins.isolated_run import RunProject, run_isolated
+from plugins.isolated_run import run_isolated
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 PASSING = """
     def test_passes():
@@ -18,13 +20,11 @@ PASSING = """
 """
 
 
-def test_unwritable_report_path_fails_the_run(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(PASSING))
-    (pytester.path / "a-file").write_text("not a folder")
-    result = run_project("--gevent-report=a-file/report.json")
-    assert not (pytester.path / "a-file" / "report.json").exists()
+def test_unwritable_report_path_fails_the_run(lab: Lab) -> None:
+    lab.write(PASSING)
+    (lab.path / "a-file").write_text("not a folder")
+    result = lab.run_isolated("--gevent-report=a-file/report.json")
+    assert not (lab.path / "a-file" / "report.json").exists()
     assert result.ret != 0, "the report was asked for and not written, yet the run exited 0"
 
 
@@ -37,13 +37,11 @@ LONE_SURROGATE = """
 """
 
 
-def test_report_survives_an_unencodable_figure(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(LONE_SURROGATE))
-    report = pytester.path / "report.json"
+def test_report_survives_an_unencodable_figure(lab: Lab) -> None:
+    lab.write(LONE_SURROGATE)
+    report = lab.path / "report.json"
     report.write_text('{"earlier": "run"}\n')
-    result = run_project("--gevent-report=report.json")
+    result = lab.run_isolated("--gevent-report=report.json")
     text = result.stdout.str() + result.stderr.str()
     assert report.stat().st_size > 0, "the earlier report was truncated"
     json.loads(report.read_text("utf-8"))  # whichever it holds, it is whole
@@ -51,11 +49,9 @@ def test_report_survives_an_unencodable_figure(
     assert result.ret == 0, text
 
 
-def test_header_does_not_call_skipped_modules_patched(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(PASSING))
-    result = run_project("--gevent-patch", "--gevent-patch-skip=socket,thread")
+def test_header_does_not_call_skipped_modules_patched(lab: Lab) -> None:
+    lab.write(PASSING)
+    result = lab.run_isolated("--gevent-patch", "--gevent-patch-skip=socket,thread")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["gevent-lab: left unpatched: socket, thread"])
     for line in result.outlines:
@@ -75,11 +71,9 @@ TIMES_OUT_WAITING = """
 """
 
 
-def test_timeout_with_a_waiting_greenlet_is_one_failure(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(TIMES_OUT_WAITING))
-    result = run_project()
+def test_timeout_with_a_waiting_greenlet_is_one_failure(lab: Lab) -> None:
+    lab.write(TIMES_OUT_WAITING)
+    result = lab.run_isolated()
     result.assert_outcomes(failed=1)
 
 
@@ -101,20 +95,18 @@ INTERLEAVING_MISUSE = """
 """
 
 
-def test_interleaving_assertions_take_any_input(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(INTERLEAVING_MISUSE))
-    result = run_project()
+def test_interleaving_assertions_take_any_input(lab: Lab) -> None:
+    lab.write(INTERLEAVING_MISUSE)
+    result = lab.run_isolated()
     result.assert_outcomes(passed=2)
 
 
-def test_fixture_scopes_as_listed(pytester: pytest.Pytester, run_project: RunProject) -> None:
+def test_fixture_scopes_as_listed(lab: Lab) -> None:
     # issue 10 item 16: "[session scope]" alone read as "one set of greenlets for
     # the session". The scope stays (fixtures of every scope must be able to use
     # them); the line pytest prints under each says whose greenlets are checked.
-    pytester.makepyfile(dedent(PASSING))
-    result = run_project("--fixtures")
+    lab.write(PASSING)
+    result = lab.run_isolated("--fixtures")
     lines = result.outlines
     for name in ("spawn", "gevent_pool"):
         (at,) = [i for i, line in enumerate(lines) if line.startswith(f"{name} ")]
@@ -122,10 +114,10 @@ def test_fixture_scopes_as_listed(pytester: pytest.Pytester, run_project: RunPro
         assert "spawn" in lines[at + 1], lines[at : at + 2]
 
 
-def test_bad_ini_value_names_its_key(pytester: pytest.Pytester, run_project: RunProject) -> None:
-    pytester.makepyfile(dedent(PASSING))
-    pytester.makeini("[pytest]\ngevent_patch = maybe\n")
-    result = run_project()
+def test_bad_ini_value_names_its_key(lab: Lab) -> None:
+    lab.write(PASSING)
+    lab.ini("gevent_patch = maybe")
+    result = lab.run_isolated()
     text = result.stdout.str() + result.stderr.str()
     assert result.ret != 0, text
     assert "gevent_patch" in text, text
@@ -133,11 +125,9 @@ def test_bad_ini_value_names_its_key(pytester: pytest.Pytester, run_project: Run
     assert "Traceback" not in text, text
 
 
-def test_skip_list_without_patching_is_reported(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(PASSING))
-    result = run_project("--gevent-patch-skip=socket")
+def test_skip_list_without_patching_is_reported(lab: Lab) -> None:
+    lab.write(PASSING)
+    result = lab.run_isolated("--gevent-patch-skip=socket")
     text = result.stdout.str() + result.stderr.str()
     assert "gevent-patch-skip" in text, text
 
@@ -151,19 +141,18 @@ NEEDS_PATCH_WITH_ARGUMENTS = """
 """
 
 
-def test_needs_gevent_patch_takes_no_arguments(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(NEEDS_PATCH_WITH_ARGUMENTS))
-    result = run_project()
+def test_needs_gevent_patch_takes_no_arguments(lab: Lab) -> None:
+    lab.write(NEEDS_PATCH_WITH_ARGUMENTS)
+    result = lab.run_isolated()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*needs_gevent_patch*"])
 
 
-def test_launcher_help_names_the_launcher(pytester: pytest.Pytester) -> None:
+def test_launcher_help_names_the_launcher(lab: Lab) -> None:
+    # Not lab.launch: this keeps the isolated run's orphan check, and --help alone.
     result = run_isolated(
         [sys.executable, "-m", "pytest_gevent_lab", "--help", "-p", "no:randomly"],
-        cwd=pytester.path,
+        cwd=lab.path,
     )
     text = result.stdout.str()
     assert result.ret == 0, text

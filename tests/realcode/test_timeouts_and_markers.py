@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
-import pytest
-from plugins.isolated_run import RunProject
+if TYPE_CHECKING:
+    from conftest import Lab
 
 OVERRUNS = """
     import time
@@ -31,11 +31,9 @@ OVERRUNS = """
 """
 
 
-def test_gevent_timeout_fails_a_test_that_overran(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(OVERRUNS))
-    result = run_project()
+def test_gevent_timeout_fails_a_test_that_overran(lab: Lab) -> None:
+    lab.write(OVERRUNS)
+    result = lab.run_isolated()
     result.assert_outcomes(failed=2)
 
 
@@ -62,11 +60,9 @@ BLOCKS_BEFORE_FIRST_YIELD = """
 """
 
 
-def test_block_before_the_first_yield_is_caught(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(BLOCKS_BEFORE_FIRST_YIELD))
-    result = run_project()
+def test_block_before_the_first_yield_is_caught(lab: Lab) -> None:
+    lab.write(BLOCKS_BEFORE_FIRST_YIELD)
+    result = lab.run_isolated()
     result.assert_outcomes(failed=1)
 
 
@@ -83,11 +79,9 @@ NEGATIVE_TIMEOUT_ON_UNITTEST = """
 """
 
 
-def test_bad_marker_on_a_unittest_method_is_a_collection_error(
-    pytester: pytest.Pytester, run_project: RunProject
-) -> None:
-    pytester.makepyfile(dedent(NEGATIVE_TIMEOUT_ON_UNITTEST))
-    result = run_project()
+def test_bad_marker_on_a_unittest_method_is_a_collection_error(lab: Lab) -> None:
+    lab.write(NEGATIVE_TIMEOUT_ON_UNITTEST)
+    result = lab.run_isolated()
     text = result.stdout.str() + result.stderr.str()
     assert "INTERNALERROR" not in text, text
     result.assert_outcomes(errors=1)

@@ -6,10 +6,10 @@ which runs are made slow on purpose), not by the machine's speed.
 
 from __future__ import annotations
 
-import json
-import textwrap
+from typing import TYPE_CHECKING
 
-import pytest
+if TYPE_CHECKING:
+    from conftest import Lab
 
 NESTED_FAN_OUT = """
     import gevent
@@ -24,10 +24,10 @@ NESTED_FAN_OUT = """
 
 
 def test_a_fan_out_inside_a_tracked_greenlet_is_named_as_the_cause(
-    pytester: pytest.Pytester,
+    lab: Lab,
 ) -> None:
-    pytester.makepyfile(textwrap.dedent(NESTED_FAN_OUT))
-    result = pytester.runpytest("-p", "no:randomly")
+    lab.write(NESTED_FAN_OUT)
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -39,41 +39,35 @@ def test_a_fan_out_inside_a_tracked_greenlet_is_named_as_the_cause(
     result.stdout.no_fnmatch_line("*the greenlets waited for each other*")
 
 
-def test_the_fix_the_nested_hint_names_works(pytester: pytest.Pytester) -> None:
+def test_the_fix_the_nested_hint_names_works(lab: Lab) -> None:
     # The outer greenlet from plain gevent.spawn: the five it spawns take turns.
-    pytester.makepyfile(
-        textwrap.dedent(NESTED_FAN_OUT).replace(
-            "spawn(handler).get()", "gevent.spawn(handler).get()"
-        )
-    )
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+    lab.write(NESTED_FAN_OUT.replace("spawn(handler).get()", "gevent.spawn(handler).get()"))
+    lab.run().assert_outcomes(passed=1)
 
 
 def test_rounds_that_never_settle_fail_as_inconclusive_with_their_spread(
-    pytester: pytest.Pytester,
+    lab: Lab,
 ) -> None:
     # Two concurrent runs in five are made slower than any sequential one:
     # the medians show 4x, but 40 % of the concurrent rounds on the wrong side
     # is more than the rank test can call noise, in 5 rounds or in 15.
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import gevent
-            import pytest
+    lab.write(
+        """
+        import gevent
+        import pytest
 
-            RUNS = []
+        RUNS = []
 
-            @pytest.mark.concurrent_speedup(warmup=0)
-            def test_unsettled(spawn, gevent_mode):
-                if gevent_mode == "concurrent":
-                    RUNS.append(1)
-                    if len(RUNS) % 5 in (1, 3):
-                        gevent.sleep(0.03)
-                gevent.joinall([spawn(gevent.sleep, 0.003) for _ in range(4)])
-            """
-        )
+        @pytest.mark.concurrent_speedup(warmup=0)
+        def test_unsettled(spawn, gevent_mode):
+            if gevent_mode == "concurrent":
+                RUNS.append(1)
+                if len(RUNS) % 5 in (1, 3):
+                    gevent.sleep(0.03)
+            gevent.joinall([spawn(gevent.sleep, 0.003) for _ in range(4)])
+        """
     )
-    result = pytester.runpytest("-p", "no:randomly", "--gevent-report=report.json")
+    result = lab.run("--gevent-report=report.json")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -86,49 +80,45 @@ def test_rounds_that_never_settle_fail_as_inconclusive_with_their_spread(
             "*::test_unsettled * fail (inconclusive)",
         ]
     )
-    (entry,) = json.loads((pytester.path / "report.json").read_text())["speedup"]
+    (entry,) = lab.report()["speedup"]
     assert (entry["verdict"], entry["inconclusive"]) == ("fail", True)
 
 
-def test_a_clear_failure_is_not_called_inconclusive(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import gevent
-            import pytest
+def test_a_clear_failure_is_not_called_inconclusive(lab: Lab) -> None:
+    lab.write(
+        """
+        import gevent
+        import pytest
 
-            @pytest.mark.concurrent_speedup(min_speedup=8)
-            def test_fan_out(spawn):
-                gevent.joinall([spawn(gevent.sleep, 0.003) for _ in range(4)])
-            """
-        )
+        @pytest.mark.concurrent_speedup(min_speedup=8)
+        def test_fan_out(spawn):
+            gevent.joinall([spawn(gevent.sleep, 0.003) for _ in range(4)])
+        """
     )
-    result = pytester.runpytest("-p", "no:randomly", "--gevent-report=report.json")
+    result = lab.run("--gevent-report=report.json")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["concurrent_speedup: the concurrent run was not faster*"])
     result.stdout.no_fnmatch_line("  inconclusive:*")
     result.stdout.no_fnmatch_line("*fail (inconclusive)*")
-    (entry,) = json.loads((pytester.path / "report.json").read_text())["speedup"]
+    (entry,) = lab.report()["speedup"]
     assert entry["inconclusive"] is False
 
 
-def test_a_gevent_timeout_says_it_covers_all_runs_together(pytester: pytest.Pytester) -> None:
+def test_a_gevent_timeout_says_it_covers_all_runs_together(lab: Lab) -> None:
     # Each run takes about 20 ms alone (100 ms sequentially): the 12 runs of
     # one call cannot fit in 0.5 s, though any single run would.
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import gevent
-            import pytest
+    lab.write(
+        """
+        import gevent
+        import pytest
 
-            @pytest.mark.gevent_timeout(0.5)
-            @pytest.mark.concurrent_speedup
-            def test_fan_out(spawn):
-                gevent.joinall([spawn(gevent.sleep, 0.02) for _ in range(5)])
-            """
-        )
+        @pytest.mark.gevent_timeout(0.5)
+        @pytest.mark.concurrent_speedup
+        def test_fan_out(spawn):
+            gevent.joinall([spawn(gevent.sleep, 0.02) for _ in range(5)])
+        """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [

@@ -8,9 +8,8 @@ is exact, so these tests do not depend on timing.
 
 from __future__ import annotations
 
-import json
-import textwrap
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import gevent
 import greenlet
@@ -18,6 +17,9 @@ import pytest
 
 from pytest_gevent_lab.greenlets.owners import Tracker
 from pytest_gevent_lab.speedup.turns import run_mode
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 
 def _yield_twice() -> None:
@@ -100,14 +102,14 @@ TINY_YIELDERS = """
 """
 
 
-def test_greenlets_that_only_yield_gain_nothing_and_fail(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(textwrap.dedent(TINY_YIELDERS))
-    result = pytester.runpytest("-p", "no:randomly", "--gevent-report=report.json")
+def test_greenlets_that_only_yield_gain_nothing_and_fail(lab: Lab) -> None:
+    lab.write(TINY_YIELDERS)
+    result = lab.run("--gevent-report=report.json")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         ["concurrent_speedup: the concurrent run was not faster by the required ratio*"]
     )
     # (No hint is asserted: on a machine short of memory, page faults that read
     # code back from disk add idle time to a CPU-bound run, in either mode.)
-    (entry,) = json.loads((pytester.path / "report.json").read_text())["speedup"]
+    (entry,) = lab.report()["speedup"]
     assert entry["verdict"] == "fail"

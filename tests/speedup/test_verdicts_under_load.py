@@ -9,13 +9,15 @@ can flip would change these outcomes.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 BURNERS = 2
 
@@ -33,68 +35,62 @@ def cpu_burners() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("cpu_burners")
-def test_a_short_sleeping_body_five_times_faster_passes(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import gevent
-            import pytest
+def test_a_short_sleeping_body_five_times_faster_passes(lab: Lab) -> None:
+    lab.write(
+        """
+        import gevent
+        import pytest
 
-            @pytest.mark.concurrent_speedup(min_speedup=2)
-            @pytest.mark.parametrize("wait", [0.001, 0.002])
-            def test_fan_out(spawn, wait):
-                gevent.joinall([spawn(gevent.sleep, wait) for _ in range(5)], raise_error=True)
-            """
-        )
+        @pytest.mark.concurrent_speedup(min_speedup=2)
+        @pytest.mark.parametrize("wait", [0.001, 0.002])
+        def test_fan_out(spawn, wait):
+            gevent.joinall([spawn(gevent.sleep, wait) for _ in range(5)], raise_error=True)
+        """
     )
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+    lab.run().assert_outcomes(passed=2)
 
 
 @pytest.mark.usefixtures("cpu_burners")
-def test_staggered_waits_are_not_counted_faster_than_they_are(pytester: pytest.Pytester) -> None:
+def test_staggered_waits_are_not_counted_faster_than_they_are(lab: Lab) -> None:
     # Waits of 2, 4 ... 10 ms: 30 ms one after another, 10 ms together, a true 3x.
     # A concurrent run whose thread waits for a CPU past several of its timers
     # would measure faster than that if the waiting were simply left out.
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import gevent
-            import pytest
+    lab.write(
+        """
+        import gevent
+        import pytest
 
-            @pytest.mark.concurrent_speedup(min_speedup=4)
-            def test_staggered(spawn):
-                waits = [0.002 * i for i in range(1, 6)]
-                gevent.joinall([spawn(gevent.sleep, wait) for wait in waits], raise_error=True)
-            """
-        )
+        @pytest.mark.concurrent_speedup(min_speedup=4)
+        def test_staggered(spawn):
+            waits = [0.002 * i for i in range(1, 6)]
+            gevent.joinall([spawn(gevent.sleep, wait) for wait in waits], raise_error=True)
+        """
     )
-    result = pytester.runpytest("-p", "no:randomly", "--gevent-report=report.json")
+    result = lab.run("--gevent-report=report.json")
     result.assert_outcomes(failed=1)
-    (entry,) = json.loads((pytester.path / "report.json").read_text())["speedup"]
+    (entry,) = lab.report()["speedup"]
     assert 2.5 < entry["speedup"] < 3.5
 
 
 @pytest.mark.usefixtures("cpu_burners")
-def test_a_mostly_sleeping_body_is_not_called_cpu_bound(pytester: pytest.Pytester) -> None:
+def test_a_mostly_sleeping_body_is_not_called_cpu_bound(lab: Lab) -> None:
     # Fails (a true 5x against 10x), but not for want of CPU: its waits are 99 %.
-    pytester.makepyfile(
-        textwrap.dedent(
-            """
-            import gevent
-            import pytest
+    lab.write(
+        """
+        import gevent
+        import pytest
 
-            @pytest.mark.concurrent_speedup(min_speedup=10)
-            def test_fan_out(spawn):
-                gevent.joinall([spawn(gevent.sleep, 0.02) for _ in range(5)], raise_error=True)
-            """
-        )
+        @pytest.mark.concurrent_speedup(min_speedup=10)
+        def test_fan_out(spawn):
+            gevent.joinall([spawn(gevent.sleep, 0.02) for _ in range(5)], raise_error=True)
+        """
     )
-    result = pytester.runpytest("-p", "no:randomly", "--gevent-report=report.json")
+    result = lab.run("--gevent-report=report.json")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*speedup:    *x (median / median)*"])
     # no hint at all: neither CPU-bound nor a blocking call (a preempted slice is no block)
     result.stdout.no_fnmatch_line("hint:*")
-    (entry,) = json.loads((pytester.path / "report.json").read_text())["speedup"]
+    (entry,) = lab.report()["speedup"]
     walls = [
         run["seconds"] for run in entry["runs"] if run["timed"] and run["mode"] == "sequential"
     ]
