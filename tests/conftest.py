@@ -76,6 +76,12 @@ class Lab:
         """pytest.ini: ``[pytest]`` and ``lines``, e.g. ``ini("gevent_timeout = 0.05")``."""
         return self.pytester.makeini("\n".join(["[pytest]", *lines, ""]))
 
+    @staticmethod
+    def before_summary(result: pytest.RunResult) -> str:
+        """A run's output up to its short test summary: with ``CI`` set, pytest
+        prints each summary line untruncated, repeating the whole message."""
+        return result.stdout.str().partition("short test summary info")[0]
+
     def run(self, *args: str) -> pytest.RunResult:
         """pytest in this process (unpatched), in file order."""
         return self.pytester.runpytest(*INNER_ARGS, *args)
