@@ -11,14 +11,16 @@
         lab.run().assert_outcomes(passed=1, errors=1)
 
 Sources are dedented and joined in order. Every run keeps the inner file order
-(``-p no:randomly``): pytest-randomly is installed, and many inner modules rely
-on one test running before the next. Patched runs go through ``run_patched`` (a
-fresh interpreter: patching cannot be undone here), which also checks that the
-header says patching is on, so a run that silently stayed unpatched cannot pass.
-Every fresh interpreter has a timeout, so a hang fails its test. ``run_isolated``
-also runs it in its own process group, so a process it leaves behind fails the
-test too (``plugins/isolated_run.py``); it keeps file order unless the arguments
-name pytest-randomly (the one suite that tests beside it).
+(``-p no:randomly``; a ``-p randomly`` among its arguments turns it back on):
+pytest-randomly is installed, and many inner modules rely on one test running
+before the next. Patched runs go through ``run_patched`` (a fresh interpreter:
+patching cannot be undone here), which also checks that the header says patching
+is on, so a run that silently stayed unpatched cannot pass. Every fresh
+interpreter has a timeout (a run that needs longer passes its own), so a hang
+fails its test. ``run_isolated`` also runs it in its own process group, so a
+process it leaves behind fails the test too (``plugins/isolated_run.py``); it
+keeps file order unless the arguments name pytest-randomly (the one suite that
+tests beside it).
 """
 
 from __future__ import annotations
@@ -86,9 +88,9 @@ class Lab:
         """pytest in this process (unpatched), in file order."""
         return self.pytester.runpytest(*INNER_ARGS, *args)
 
-    def run_subprocess(self, *args: str) -> pytest.RunResult:
-        """pytest in a fresh interpreter, in file order, failing after SUBPROCESS_TIMEOUT."""
-        return self.pytester.runpytest_subprocess(*INNER_ARGS, *args, timeout=SUBPROCESS_TIMEOUT)
+    def run_subprocess(self, *args: str, timeout: float = SUBPROCESS_TIMEOUT) -> pytest.RunResult:
+        """pytest in a fresh interpreter, in file order, failing after ``timeout`` seconds."""
+        return self.pytester.runpytest_subprocess(*INNER_ARGS, *args, timeout=timeout)
 
     def run_isolated(self, *args: str, timeout: float = DEFAULT_TIMEOUT) -> pytest.RunResult:
         """pytest in a fresh interpreter and its own process group: a hang past ``timeout``

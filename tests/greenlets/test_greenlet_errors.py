@@ -232,23 +232,22 @@ def test_a_greenlet_killed_by_an_expired_timeout_fails_too(lab: Lab) -> None:
     )
 
 
-def test_pdb_stops_where_the_greenlet_died(pytester: pytest.Pytester) -> None:
+def test_pdb_stops_where_the_greenlet_died(lab: Lab) -> None:
     # issue 10 item 16: --pdb on a greenlet's error landed in pluggy.
-    pytester.makepyfile(
-        dedent(
-            """
-            import gevent
+    lab.write(
+        """
+        import gevent
 
-            def explode():
-                secret = 42
-                raise ValueError("kaboom")
+        def explode():
+            secret = 42
+            raise ValueError("kaboom")
 
-            def test_it():
-                gevent.spawn(explode).join()
-            """
-        )
+        def test_it():
+            gevent.spawn(explode).join()
+        """
     )
-    child = pytester.spawn_pytest("-p no:randomly --pdb", expect_timeout=60)
+    # pytester itself: an interactive (pexpect) session, which lab has no method for
+    child = lab.pytester.spawn_pytest("-p no:randomly --pdb", expect_timeout=60)
     child.expect(r"\(Pdb\)")
     child.sendline("p secret")
     child.expect("42")

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pytest
-
 if TYPE_CHECKING:
     from conftest import Lab
 
 
-def test_a_test_that_destroys_the_hub_does_not_break_the_next(pytester: pytest.Pytester) -> None:
+def test_a_test_that_destroys_the_hub_does_not_break_the_next(lab: Lab) -> None:
     # issue 10 item 6: the plugin's kill failed on the destroyed hub, and the
     # next tests died in RecursionError / InvalidSwitchError / IndexError.
     # In a subprocess: after gevent recreates a destroyed default loop, a wait
     # that should raise LoopExit blocks forever, in whatever process ran it.
-    pytester.makepyfile(
+    lab.write(
         """
         import gevent
 
@@ -33,7 +31,7 @@ def test_a_test_that_destroys_the_hub_does_not_break_the_next(pytester: pytest.P
             gevent.spawn(lambda: 1 / 0).join()
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:randomly", "-W", "default", timeout=120)
+    result = lab.run_subprocess("-W", "default")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["FAILED *::test_and_errors_are_still_caught*"])
     result.stdout.no_fnmatch_line("*RecursionError*")

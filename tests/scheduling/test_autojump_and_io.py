@@ -10,9 +10,12 @@ the virtual timeout overtake a reply that takes a real minute.
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 SUITE = """
 import gevent
@@ -100,14 +103,12 @@ def test_with_threshold_zero_and_no_timer_a_reply_is_awaited(gevent_clock, wsgi_
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("loop", ["libev", "libev-cffi", "libuv"])
-def test_the_quiet_period(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, loop: str
-) -> None:
+def test_the_quiet_period(lab: Lab, monkeypatch: pytest.MonkeyPatch, loop: str) -> None:
     # each backend sees a quiet loop through its own watchers (see quiet_period)
     if loop == "libev":
         monkeypatch.delenv("GEVENT_LOOP", raising=False)
     else:
         monkeypatch.setenv("GEVENT_LOOP", loop)
-    pytester.makepyfile(test_suite=dedent(SUITE))
-    result = pytester.runpytest_subprocess("-p", "no:randomly", timeout=100)
+    lab.write(SUITE, name="test_suite")
+    result = lab.run_subprocess(timeout=100)
     result.assert_outcomes(passed=6)

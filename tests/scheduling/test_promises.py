@@ -10,9 +10,12 @@ time only with margins load cannot flip (a sleep took at least its duration).
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 CONFTEST = """
 import gevent
@@ -235,7 +238,7 @@ LOOPS = {"libev": ("gevent.libev.corecext", None), "libuv": ("gevent.libuv.loop"
 @pytest.mark.parametrize("patched", [False, True], ids=["unpatched", "patched"])
 @pytest.mark.parametrize("loop", sorted(LOOPS))
 def test_every_promise(
-    pytester: pytest.Pytester,
+    lab: Lab,
     monkeypatch: pytest.MonkeyPatch,
     loop: str,
     patched: bool,
@@ -248,12 +251,12 @@ def test_every_promise(
         monkeypatch.setenv("GEVENT_LOOP", env)
     monkeypatch.setenv("EXPECT_LOOP_MODULE", module)
     monkeypatch.setenv("EXPECT_PATCHED", "1" if patched else "0")
-    pytester.makeconftest(dedent(CONFTEST))
-    pytester.makepyfile(test_suite=dedent(SUITE))
-    args = ["-p", "randomly"]
+    lab.conftest(CONFTEST)
+    lab.write(SUITE, name="test_suite")
+    args = ["-p", "randomly"]  # after lab's -p no:randomly: turns it back on, in the workers too
     args += ["--gevent-patch"] if patched else []
     args += ["-n", "2"] if workers == "n2" else []
-    result = pytester.runpytest_subprocess(*args, timeout=150)
+    result = lab.run_subprocess(*args, timeout=150)
     failed = [
         "test_waits_forever_while_a_ticker_keeps_the_clock_moving",
         "test_gevent_timeout_counts_virtual_seconds",

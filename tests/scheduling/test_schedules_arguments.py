@@ -6,7 +6,12 @@ from inside the plugin.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 
 @pytest.mark.parametrize(
@@ -26,10 +31,8 @@ import pytest
         ),
     ],
 )
-def test_a_bad_marker_is_a_collection_error(
-    pytester: pytest.Pytester, arguments: str, message: str
-) -> None:
-    pytester.makepyfile(
+def test_a_bad_marker_is_a_collection_error(lab: Lab, arguments: str, message: str) -> None:
+    lab.write(
         f"""
         import pytest
 
@@ -41,7 +44,7 @@ def test_a_bad_marker_is_a_collection_error(
             pass
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         ["*ERROR collecting*", f"In *::test_marked: @pytest.mark.gevent_schedules: {message}"]
@@ -50,10 +53,8 @@ def test_a_bad_marker_is_a_collection_error(
     assert "schedule_settings.py" not in result.stdout.str()  # no traceback of ours
 
 
-def test_the_marker_with_concurrent_speedup_is_a_collection_error(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.makepyfile(
+def test_the_marker_with_concurrent_speedup_is_a_collection_error(lab: Lab) -> None:
+    lab.write(
         """
         import pytest
 
@@ -63,7 +64,7 @@ def test_the_marker_with_concurrent_speedup_is_a_collection_error(
             pass
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         ["*gevent_schedules cannot be combined with @pytest.mark.concurrent_speedup*"]
@@ -85,18 +86,16 @@ def test_the_marker_with_concurrent_speedup_is_a_collection_error(
         ),
     ],
 )
-def test_a_bad_option_value_is_a_usage_error(
-    pytester: pytest.Pytester, option: str, message: str
-) -> None:
-    pytester.makepyfile("def test_nothing():\n    pass\n")
-    result = pytester.runpytest("-p", "no:randomly", option)
+def test_a_bad_option_value_is_a_usage_error(lab: Lab, option: str, message: str) -> None:
+    lab.write("def test_nothing():\n    pass\n")
+    result = lab.run(option)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{message}*"])
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
-def test_the_seed_option_alone_replays_marked_tests_only(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_the_seed_option_alone_replays_marked_tests_only(lab: Lab) -> None:
+    lab.write(
         """
         import pytest
 
@@ -110,8 +109,8 @@ def test_the_seed_option_alone_replays_marked_tests_only(pytester: pytest.Pytest
                 log.write("run\\n")
         """
     )
-    result = pytester.runpytest("-p", "no:randomly", "--gevent-schedule-seed=7")
+    result = lab.run("--gevent-schedule-seed=7")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["gevent-lab: schedules: replaying seed 7 in every exploring test"])
-    assert (pytester.path / "marked.txt").read_text().count("run") == 1
-    assert (pytester.path / "unmarked.txt").read_text().count("run") == 1
+    assert (lab.path / "marked.txt").read_text().count("run") == 1
+    assert (lab.path / "unmarked.txt").read_text().count("run") == 1

@@ -9,8 +9,12 @@ fetches twice.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 RACE = """
 import gevent
@@ -78,11 +82,9 @@ SEED = re.compile(r"--gevent-schedule-seed=(\d+)")
 
 
 @pytest.mark.parametrize("strategy", ["random", "pct"])
-def test_the_race_fifo_hides_is_found_and_replayed(
-    pytester: pytest.Pytester, strategy: str
-) -> None:
-    pytester.makepyfile(RACE.replace("STRATEGY", repr(strategy)))
-    result = pytester.runpytest("-p", "no:randomly")
+def test_the_race_fifo_hides_is_found_and_replayed(lab: Lab, strategy: str) -> None:
+    lab.write(RACE.replace("STRATEGY", repr(strategy)))
+    result = lab.run()
     result.assert_outcomes(passed=1, failed=1)  # the plain run passes: FIFO hides the race
     result.stdout.fnmatch_lines(
         [
@@ -98,7 +100,7 @@ def test_the_race_fifo_hides_is_found_and_replayed(
     seed = found.group(1)
     timelines = []
     for _ in range(3):
-        replay = pytester.runpytest("-p", "no:randomly", f"--gevent-schedule-seed={seed}")
+        replay = lab.run(f"--gevent-schedule-seed={seed}")
         replay.assert_outcomes(passed=1, failed=1)
         replay.stdout.fnmatch_lines(
             [f"*gevent_schedules: the replayed schedule failed ({strategy}, seed {seed}).*"]
@@ -108,12 +110,10 @@ def test_the_race_fifo_hides_is_found_and_replayed(
     assert timelines[0] == timelines[1] == timelines[2]  # the same schedule each time
 
 
-def test_the_failure_marks_where_it_departs_from_a_passing_schedule(
-    pytester: pytest.Pytester,
-) -> None:
+def test_the_failure_marks_where_it_departs_from_a_passing_schedule(lab: Lab) -> None:
     # Seed 3 of the random strategy passes its first run and fails a later one.
-    pytester.makepyfile(RACE.replace("STRATEGY", "'random', seed=3"))
-    result = pytester.runpytest("-p", "no:randomly")
+    lab.write(RACE.replace("STRATEGY", "'random', seed=3"))
+    result = lab.run()
     result.assert_outcomes(passed=1, failed=1)
     text = result.stdout.str()
     match = re.search(
@@ -134,15 +134,15 @@ def test_the_failure_marks_where_it_departs_from_a_passing_schedule(
 
 
 @pytest.mark.parametrize("strategy", ["random", "pct"])
-def test_a_correct_version_passes_every_schedule(pytester: pytest.Pytester, strategy: str) -> None:
-    pytester.makepyfile(CORRECT.replace("STRATEGY", repr(strategy)).replace("RUNS_WANTED", "60"))
-    result = pytester.runpytest("-p", "no:randomly")
+def test_a_correct_version_passes_every_schedule(lab: Lab, strategy: str) -> None:
+    lab.write(CORRECT.replace("STRATEGY", repr(strategy)).replace("RUNS_WANTED", "60"))
+    result = lab.run()
     result.assert_outcomes(passed=1)
-    assert (pytester.path / "runs.txt").read_text().count("run") == 60
+    assert (lab.path / "runs.txt").read_text().count("run") == 60
 
 
-def test_the_option_explores_unmarked_tests_and_overrides_runs(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_the_option_explores_unmarked_tests_and_overrides_runs(lab: Lab) -> None:
+    lab.write(
         RACE.replace("STRATEGY", "'random'")
         + """
 
@@ -151,7 +151,7 @@ def test_counted():
         runs.write("run\\n")
 """
     )
-    result = pytester.runpytest("-p", "no:randomly", "--gevent-schedules=40")
+    result = lab.run("--gevent-schedules=40")
     result.stdout.fnmatch_lines(
         ["gevent-lab: schedules: every test except concurrent_speedup ones runs under 40*"]
     )
@@ -160,11 +160,11 @@ def test_counted():
     result.stdout.fnmatch_lines(
         ["*run * of 40 failed*", "*--gevent-schedule-seed=* --gevent-schedules=1*"]
     )
-    assert (pytester.path / "runs.txt").read_text().count("run") == 40
+    assert (lab.path / "runs.txt").read_text().count("run") == 40
 
 
-def test_fixtures_are_set_up_once_per_test(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_fixtures_are_set_up_once_per_test(lab: Lab) -> None:
+    lab.write(
         """
         import gevent
         import pytest
@@ -185,13 +185,13 @@ def test_fixtures_are_set_up_once_per_test(pytester: pytest.Pytester) -> None:
                 log.write(str(resource["bodies"]))
         """
     )
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
-    assert (pytester.path / "setups.txt").read_text().split() == ["setup", "teardown"]
-    assert (pytester.path / "bodies.txt").read_text() == "25"
+    lab.run().assert_outcomes(passed=1)
+    assert (lab.path / "setups.txt").read_text().split() == ["setup", "teardown"]
+    assert (lab.path / "bodies.txt").read_text() == "25"
 
 
-def test_a_greenlet_error_fails_the_run_it_happened_in(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_a_greenlet_error_fails_the_run_it_happened_in(lab: Lab) -> None:
+    lab.write(
         """
         import gevent
         import pytest
@@ -208,7 +208,7 @@ def test_a_greenlet_error_fails_the_run_it_happened_in(pytester: pytest.Pytester
             gevent.joinall([gevent.spawn(first), gevent.spawn(second)])
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [

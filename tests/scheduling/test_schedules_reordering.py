@@ -7,7 +7,12 @@ only one.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 TIMERS = """
 import gevent
@@ -61,30 +66,30 @@ def test_replies_ready_in_one_poll(pairs):
 EXPLORED = "@pytest.mark.gevent_schedules(runs=40, seed=5)"
 
 
-def _orders(pytester: pytest.Pytester) -> list[str]:
-    return (pytester.path / "orders.txt").read_text().splitlines()
+def _orders(lab: Lab) -> list[str]:
+    return (lab.path / "orders.txt").read_text().splitlines()
 
 
 @pytest.mark.parametrize("source", [TIMERS, IO], ids=["timers", "io"])
-def test_each_run_may_take_another_order(pytester: pytest.Pytester, source: str) -> None:
-    pytester.makepyfile(source.replace("MARK", EXPLORED))
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
-    orders = _orders(pytester)
+def test_each_run_may_take_another_order(lab: Lab, source: str) -> None:
+    lab.write(source.replace("MARK", EXPLORED))
+    lab.run().assert_outcomes(passed=1)
+    orders = _orders(lab)
     assert len(orders) == 40
     assert len(set(orders)) > 1, orders
 
 
-def test_virtual_timers_keep_their_order_without_exploration(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(TIMERS.replace("MARK", ""))
+def test_virtual_timers_keep_their_order_without_exploration(lab: Lab) -> None:
+    lab.write(TIMERS.replace("MARK", ""))
     for _ in range(3):
-        pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
-    assert _orders(pytester) == ["0 1 2 3"] * 3
+        lab.run().assert_outcomes(passed=1)
+    assert _orders(lab) == ["0 1 2 3"] * 3
 
 
-def test_io_order_comes_from_the_schedule(pytester: pytest.Pytester) -> None:
+def test_io_order_comes_from_the_schedule(lab: Lab) -> None:
     # The readers resume from their I/O callbacks: with the watchers left unordered
     # (the real loop's), every run would wake them in the one order libev gives.
-    pytester.makeconftest(
+    lab.conftest(
         """
         from pytest_gevent_lab.scheduling.controlled_loop import ControlledLoop
 
@@ -94,17 +99,17 @@ def test_io_order_comes_from_the_schedule(pytester: pytest.Pytester) -> None:
         ControlledLoop._ordered_io = real_watcher
         """
     )
-    pytester.makepyfile(IO.replace("MARK", EXPLORED))
+    lab.write(IO.replace("MARK", EXPLORED))
     # A fresh process: the conftest's change must not reach this one's loop.
-    result = pytester.runpytest_subprocess("-p", "no:randomly", timeout=120)
+    result = lab.run_subprocess()
     result.assert_outcomes(passed=1)
-    assert len(set(_orders(pytester))) == 1
+    assert len(set(_orders(lab))) == 1
 
 
-def test_the_same_seed_takes_the_same_orders(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(TIMERS.replace("MARK", EXPLORED))
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
-    first = _orders(pytester)
-    (pytester.path / "orders.txt").unlink()
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
-    assert _orders(pytester) == first
+def test_the_same_seed_takes_the_same_orders(lab: Lab) -> None:
+    lab.write(TIMERS.replace("MARK", EXPLORED))
+    lab.run().assert_outcomes(passed=1)
+    first = _orders(lab)
+    (lab.path / "orders.txt").unlink()
+    lab.run().assert_outcomes(passed=1)
+    assert _orders(lab) == first

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import pytest
+if TYPE_CHECKING:
+    from conftest import Lab
 
 
-def test_the_interleaving_log_and_the_sequencer_are_fresh_in_each_run(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.makepyfile(
+def test_the_interleaving_log_and_the_sequencer_are_fresh_in_each_run(lab: Lab) -> None:
+    lab.write(
         """
         import gevent
         import pytest
@@ -35,11 +35,11 @@ def test_the_interleaving_log_and_the_sequencer_are_fresh_in_each_run(
             interleaving.assert_order(["a1", "b1", "a2", "b2"])
         """
     )
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+    lab.run().assert_outcomes(passed=1)
 
 
-def test_switch_trace_sees_the_explored_orders(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_switch_trace_sees_the_explored_orders(lab: Lab) -> None:
+    lab.write(
         """
         import gevent
         import pytest
@@ -52,16 +52,14 @@ def test_switch_trace_sees_the_explored_orders(pytester: pytest.Pytester) -> Non
                 log.write(repr(trace.sequence) + "\\n")
         """
     )
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
-    runs = (pytester.path / "switches.txt").read_text().splitlines()
+    lab.run().assert_outcomes(passed=1)
+    runs = (lab.path / "switches.txt").read_text().splitlines()
     assert len(runs) == 30
     assert len(set(runs)) > 1
 
 
-def test_a_leak_is_reported_and_runs_do_not_leak_into_each_other(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.makepyfile(
+def test_a_leak_is_reported_and_runs_do_not_leak_into_each_other(lab: Lab) -> None:
+    lab.write(
         """
         import gevent
         import pytest
@@ -75,17 +73,15 @@ def test_a_leak_is_reported_and_runs_do_not_leak_into_each_other(
             pass
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = lab.run()
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*LeakedGreenletError: leaked greenlet(s) from test *"])
     # Earlier runs' sleepers were killed after their run: only the last one leaked.
-    # (before the short summary, which CI=true prints untruncated)
-    report = result.stdout.str().partition("short test summary info")[0]
-    assert report.count("sleep() spawned at") == 1
+    assert lab.before_summary(result).count("sleep() spawned at") == 1
 
 
-def test_virtual_time_and_schedules_together(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_virtual_time_and_schedules_together(lab: Lab) -> None:
+    lab.write(
         """
         import gevent
         import pytest
@@ -100,7 +96,7 @@ def test_virtual_time_and_schedules_together(pytester: pytest.Pytester) -> None:
             assert gevent_clock.time() - start == 30
         """
     )
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+    lab.run().assert_outcomes(passed=1)
 
 
 RACE_MODULE = """
@@ -132,8 +128,8 @@ def test_fine():
 """
 
 
-def test_patched_in_a_subprocess(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_patched_in_a_subprocess(lab: Lab) -> None:
+    lab.write(
         RACE_MODULE
         + """
 
@@ -166,34 +162,32 @@ def test_patched_sockets_explored():
         orders.write(" ".join(map(str, woke)) + "\\n")
 """
     )
-    result = pytester.runpytest_subprocess("--gevent-patch", "-p", "no:randomly", timeout=120)
-    result.stdout.fnmatch_lines(["gevent-lab: *patching: on*"])
+    result = lab.run_patched()
+    result.stdout.fnmatch_lines(["gevent-lab: *patching: on*"])  # the header line, unprefixed
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*gevent_schedules: run * of 100 failed*"])
     # Patched threads are greenlets, patched sockets gevent's: both are explored.
-    orders = (pytester.path / "orders.txt").read_text().splitlines()
+    orders = (lab.path / "orders.txt").read_text().splitlines()
     assert len(orders) == 40
     assert len(set(orders)) > 1
 
 
-def test_in_xdist_workers(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(RACE_MODULE)
-    result = pytester.runpytest_subprocess("-n", "2", "-p", "no:randomly", timeout=120)
+def test_in_xdist_workers(lab: Lab) -> None:
+    lab.write(RACE_MODULE)
+    result = lab.run_subprocess("-n", "2")
     result.assert_outcomes(passed=1, failed=1)
     found = re.search(r"--gevent-schedule-seed=(\d+)", result.stdout.str())
     assert found is not None
-    replay = pytester.runpytest_subprocess(
-        "-n", "2", "-p", "no:randomly", f"--gevent-schedule-seed={found.group(1)}", timeout=120
-    )
+    replay = lab.run_subprocess("-n", "2", f"--gevent-schedule-seed={found.group(1)}")
     replay.assert_outcomes(passed=1, failed=1)
     replay.stdout.fnmatch_lines(["*the replayed schedule failed*"])
 
 
-def test_traces_draw_the_failing_and_a_passing_schedule(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(RACE_MODULE.replace("runs=100)", "runs=100, seed=3)"))
-    result = pytester.runpytest("-p", "no:randomly", "--gevent-trace=traces")
+def test_traces_draw_the_failing_and_a_passing_schedule(lab: Lab) -> None:
+    lab.write(RACE_MODULE.replace("runs=100)", "runs=100, seed=3)"))
+    result = lab.run("--gevent-trace=traces")
     result.assert_outcomes(passed=1, failed=1)
-    pictures = list((pytester.path / "traces").glob("*test_race*.svg"))
+    pictures = list((lab.path / "traces").glob("*test_race*.svg"))
     assert len(pictures) == 1
     svg = pictures[0].read_text()
     assert "schedules: the first difference is at step" in svg

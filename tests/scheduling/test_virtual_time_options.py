@@ -89,12 +89,10 @@ def test_the_module_marker_and_the_fixture(lab: Lab) -> None:
 
 
 @pytest.mark.parametrize("how", ["option", "ini"])
-def test_option_and_ini_apply_to_every_test_but_speedup_ones(
-    pytester: pytest.Pytester, lab: Lab, how: str
-) -> None:
+def test_option_and_ini_apply_to_every_test_but_speedup_ones(lab: Lab, how: str) -> None:
     args: tuple[str, ...] = ("--gevent-virtual-time",) if how == "option" else ()
     if how == "ini":
-        pytester.makeini("[pytest]\ngevent_virtual_time = true\n")
+        lab.ini("gevent_virtual_time = true")
     lab.write(
         PROBE,
         """
@@ -117,19 +115,17 @@ def test_option_and_ini_apply_to_every_test_but_speedup_ones(
 
 
 @pytest.mark.timeout(120)
-def test_the_option_reaches_xdist_workers(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        PROBE + "".join(f"\n\ndef test_{n}():\n    assert probe()\n" for n in range(4))
-    )
-    result = pytester.runpytest_subprocess("-n", "2", "--gevent-virtual-time", timeout=100)
+def test_the_option_reaches_xdist_workers(lab: Lab) -> None:
+    lab.write(PROBE, *(f"\n\ndef test_{n}():\n    assert probe()\n" for n in range(4)))
+    result = lab.run_subprocess("-n", "2", "--gevent-virtual-time", timeout=100)
     result.assert_outcomes(passed=4)
 
 
-def test_the_option_is_listed_in_help(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--help")
+def test_the_option_is_listed_in_help(lab: Lab) -> None:
+    result = lab.run("--help")
     result.stdout.fnmatch_lines(["gevent-lab*", "*--gevent-virtual-time*"])
     result.stdout.fnmatch_lines(["*gevent_virtual_time (bool)*"])
-    result = pytester.runpytest("--markers")
+    result = lab.run("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.gevent_virtual_time(autojump_threshold=0.0):*"])
 
 
@@ -226,6 +222,7 @@ def test_gevent_clock_by_getfixturevalue_is_refused(lab: Lab) -> None:
 
 
 def test_importing_the_package_does_not_import_gevent(pytester: pytest.Pytester) -> None:
+    # pytester itself: a plain `python -c`, no pytest run nor module to write
     result = pytester.run(
         sys.executable,
         "-c",
@@ -239,8 +236,8 @@ def test_importing_the_package_does_not_import_gevent(pytester: pytest.Pytester)
 
 
 @pytest.mark.gevent_virtual_time
-def test_a_virtual_test_inside_a_virtual_test_is_refused(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
+def test_a_virtual_test_inside_a_virtual_test_is_refused(lab: Lab) -> None:
+    lab.write(
         """
         import pytest
 
@@ -249,7 +246,7 @@ def test_a_virtual_test_inside_a_virtual_test_is_refused(pytester: pytest.Pytest
             pass
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")  # in this process, on this hub
+    result = lab.run()  # in this process, on this hub
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*RuntimeError: a virtual clock already runs on this hub*"])
     assert "INTERNALERROR" not in result.stdout.str()

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 
+if TYPE_CHECKING:
+    from conftest import Lab
+
 
 @pytest.mark.parametrize(("marker", "clock"), [("gevent_virtual_time", "virtual"), ("", "real")])
-def test_the_trace_reads_the_tests_clock(
-    pytester: pytest.Pytester, marker: str, clock: str
-) -> None:
+def test_the_trace_reads_the_tests_clock(lab: Lab, marker: str, clock: str) -> None:
     decorator = f"@pytest.mark.{marker}" if marker else ""
     seconds = 3600 if marker else 0.01
-    pytester.makepyfile(
+    lab.write(
         f"""
         import gevent
         import pytest
@@ -24,8 +26,8 @@ def test_the_trace_reads_the_tests_clock(
             gevent.spawn(gevent.sleep, {seconds}).join()
         """
     )
-    pytester.runpytest("-p", "no:randomly", "--gevent-trace=traces").assert_outcomes(passed=1)
-    (trace,) = (pytester.path / "traces").glob("*.json")
+    lab.run("--gevent-trace=traces").assert_outcomes(passed=1)
+    (trace,) = (lab.path / "traces").glob("*.json")
     other = json.loads(trace.read_text())["otherData"]
     assert other["clock"] == clock
     assert other["duration_us"] >= seconds * 1e6

@@ -8,9 +8,12 @@ destroyed during a virtual test leave the next tests a working hub.
 
 from __future__ import annotations
 
-from textwrap import dedent
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 SUITE = """
 import time
@@ -107,15 +110,14 @@ def test_virtual_time_after_a_destroyed_hub(gevent_clock):
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("loop", ["libev", "libuv"])
-def test_what_outlives_a_virtual_test(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, loop: str
-) -> None:
+def test_what_outlives_a_virtual_test(lab: Lab, monkeypatch: pytest.MonkeyPatch, loop: str) -> None:
     if loop == "libuv":
         monkeypatch.setenv("GEVENT_LOOP", "libuv")
     else:
         monkeypatch.delenv("GEVENT_LOOP", raising=False)
-    pytester.makepyfile(test_1_heartbeat=dedent(SUITE), test_2_destroyed_hub=dedent(DESTROY))
-    result = pytester.runpytest_subprocess("-p", "no:randomly", timeout=100)
+    lab.write(SUITE, name="test_1_heartbeat")
+    lab.write(DESTROY, name="test_2_destroyed_hub")
+    result = lab.run_subprocess(timeout=100)
     result.assert_outcomes(passed=7)
 
 
@@ -148,10 +150,10 @@ def test_busy(clock):
 
 @pytest.mark.timeout(90)
 def test_busy_virtual_and_real_tests_in_turn_on_libuv(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GEVENT_LOOP", "libuv")
-    pytester.makepyfile(test_busy=dedent(BUSY))
-    result = pytester.runpytest_subprocess("-p", "no:randomly", timeout=60)  # it hung
+    lab.write(BUSY, name="test_busy")
+    result = lab.run_subprocess(timeout=60)  # it hung
     result.assert_outcomes(passed=10)
     assert "from_handle" not in result.stderr.str() + result.stdout.str()

@@ -1,4 +1,4 @@
-"""Helpers of the trace tests: a traced pytester run and reading what it wrote."""
+"""Helpers of the trace tests: a traced ``lab`` run and reading what it wrote."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from textwrap import dedent
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 SUBPROCESS_TIMEOUT = 180  # seconds; a hang is a failure
 
@@ -36,21 +38,21 @@ RunTraced = Callable[..., TracedRun]
 
 
 @pytest.fixture
-def run_traced(pytester: pytest.Pytester) -> RunTraced:
+def run_traced(lab: Lab) -> RunTraced:
     """Write ``source`` as the test module and run it with ``--gevent-trace=traces``.
 
-    In this process by default (unpatched); ``subprocess=True`` for runs that
-    patch, use xdist or destroy the hub.
+    In this process by default (``lab.run``: unpatched); ``subprocess=True``
+    (``lab.run_subprocess``) for runs that patch, use xdist or destroy the hub.
     """
 
     def run(source: str, *args: str, subprocess: bool = False) -> TracedRun:
-        pytester.makepyfile(test_module=dedent(source))
-        directory = pytester.path / "traces"
-        argv = ("-p", "no:randomly", f"--gevent-trace={directory}", *args)
+        lab.write(source, name="test_module")
+        directory = lab.path / "traces"
+        argv = (f"--gevent-trace={directory}", *args)
         if subprocess:
-            result = pytester.runpytest_subprocess(*argv, timeout=SUBPROCESS_TIMEOUT)
+            result = lab.run_subprocess(*argv, timeout=SUBPROCESS_TIMEOUT)
         else:
-            result = pytester.runpytest(*argv)
+            result = lab.run(*argv)
         return TracedRun(result, directory)
 
     return run

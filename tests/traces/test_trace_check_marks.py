@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from textwrap import dedent
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -22,7 +21,7 @@ from pytest_gevent_lab.traces.svg import BLOCK_COLOUR
 from pytest_gevent_lab.traces.swimlanes import LANE_HEIGHT
 
 if TYPE_CHECKING:
-    from conftest import RunTraced, TracedRun
+    from conftest import Lab, RunTraced, TracedRun
 
 CHECKS = """
     import time
@@ -354,26 +353,24 @@ OFF = """
 """
 
 
-def test_off_the_checks_import_no_trace_code(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(dedent(OFF))
-    pytester.makepyfile(test_module=dedent(CHECKS))
-    result = pytester.runpytest_subprocess(
-        "-p", "no:randomly", "-W", "ignore::pytest_gevent_lab.GreenletLeakWarning", timeout=120
-    )
+def test_off_the_checks_import_no_trace_code(lab: Lab) -> None:
+    lab.conftest(OFF)
+    lab.write(CHECKS, name="test_module")
+    result = lab.run_subprocess("-W", "ignore::pytest_gevent_lab.GreenletLeakWarning")
     result.assert_outcomes(failed=3, errors=1, passed=3)  # every check had something to say
     # current (a list look-up) and options are imported by every run; nothing else is
-    loaded = (pytester.path / "loaded.txt").read_text().split()
+    loaded = (lab.path / "loaded.txt").read_text().split()
     assert loaded == ["pytest_gevent_lab.traces.current", "pytest_gevent_lab.traces.options"]
 
 
-def test_an_empty_run_imports_no_gevent(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(
+def test_an_empty_run_imports_no_gevent(lab: Lab) -> None:
+    lab.conftest(
         "import sys\n"
         "from pathlib import Path\n\n\n"
         "def pytest_unconfigure(config):\n"
         "    Path('gevent.txt').write_text(str(sorted(m for m in sys.modules "
         "if m.split('.')[0] in ('gevent', 'greenlet'))))\n"
     )
-    result = pytester.runpytest_subprocess("-p", "no:randomly", timeout=120)
+    result = lab.run_subprocess()
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
-    assert (pytester.path / "gevent.txt").read_text() == "[]"
+    assert (lab.path / "gevent.txt").read_text() == "[]"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from textwrap import dedent
 from typing import TYPE_CHECKING
 
 import pytest
 from trace_rules import problems
 
 if TYPE_CHECKING:
-    from conftest import RunTraced
+    from conftest import Lab, RunTraced
 
 OUTCOMES = """
     import gevent
@@ -119,30 +118,28 @@ def test_teardown_is_in_the_picture_with_the_leak_checks_kill(run_traced: RunTra
     assert teardown["ts"] <= kill["ts"] <= teardown["ts"] + teardown["dur"]
 
 
-def test_the_ini_value_names_the_folder_and_the_command_line_beats_it(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.makeini("[pytest]\ngevent_trace = from_ini\n")
-    pytester.makepyfile(test_fails="def test_fails():\n    assert False\n")
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(failed=1)
-    assert sorted(p.name for p in (pytester.path / "from_ini").iterdir()) == [
+def test_the_ini_value_names_the_folder_and_the_command_line_beats_it(lab: Lab) -> None:
+    lab.ini("gevent_trace = from_ini")
+    lab.write("def test_fails():\n    assert False\n", name="test_fails")
+    lab.run().assert_outcomes(failed=1)
+    assert sorted(p.name for p in (lab.path / "from_ini").iterdir()) == [
         "test_fails.py__test_fails.json",
         "test_fails.py__test_fails.svg",
     ]
-    pytester.runpytest("-p", "no:randomly", "--gevent-trace=from_cli").assert_outcomes(failed=1)
-    assert len(list((pytester.path / "from_cli").iterdir())) == 2
-    assert len(list((pytester.path / "from_ini").iterdir())) == 2  # not written again
+    lab.run("--gevent-trace=from_cli").assert_outcomes(failed=1)
+    assert len(list((lab.path / "from_cli").iterdir())) == 2
+    assert len(list((lab.path / "from_ini").iterdir())) == 2  # not written again
 
 
 def test_the_ini_folder_is_relative_to_the_ini_file(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytester.makeini("[pytest]\ngevent_trace = pictures\n")
-    pytester.makepyfile(test_fails="def test_fails():\n    assert False\n")
-    monkeypatch.chdir(pytester.mkdir("elsewhere"))  # pytest starts here, the ini is above
-    pytester.runpytest("-p", "no:randomly", str(pytester.path)).assert_outcomes(failed=1)
-    assert (pytester.path / "pictures" / "test_fails.py__test_fails.svg").is_file()
-    assert not (pytester.path / "elsewhere" / "pictures").exists()
+    lab.ini("gevent_trace = pictures")
+    lab.write("def test_fails():\n    assert False\n", name="test_fails")
+    monkeypatch.chdir(lab.pytester.mkdir("elsewhere"))  # pytest starts here, the ini is above
+    lab.run(str(lab.path)).assert_outcomes(failed=1)
+    assert (lab.path / "pictures" / "test_fails.py__test_fails.svg").is_file()
+    assert not (lab.path / "elsewhere" / "pictures").exists()
 
 
 @pytest.mark.parametrize(
@@ -158,21 +155,21 @@ def test_the_ini_folder_is_relative_to_the_ini_file(
     ],
 )  # fmt: skip
 def test_a_folder_that_cannot_be_written_is_a_usage_error(
-    pytester: pytest.Pytester, value: str, message: str
+    lab: Lab, value: str, message: str
 ) -> None:
-    pytester.makefile("", a_file="not a folder")
-    pytester.makepyfile("def test_fails():\n    assert False\n")
-    result = pytester.runpytest(f"--gevent-trace={value}")
+    lab.pytester.makefile("", a_file="not a folder")
+    lab.write("def test_fails():\n    assert False\n")
+    result = lab.run(f"--gevent-trace={value}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: {message}"])
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     assert "Traceback" not in result.stderr.str()
 
 
-def test_a_bad_ini_folder_is_named_as_the_ini_value(pytester: pytest.Pytester) -> None:
-    pytester.makefile("", a_file="not a folder")
-    pytester.makeini("[pytest]\ngevent_trace = a_file\n")
-    result = pytester.runpytest()
+def test_a_bad_ini_folder_is_named_as_the_ini_value(lab: Lab) -> None:
+    lab.pytester.makefile("", a_file="not a folder")
+    lab.ini("gevent_trace = a_file")
+    result = lab.run()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["ERROR: ini gevent_trace=a_file: *a_file is a file; give a folder*"]
@@ -219,12 +216,12 @@ RECORDER_STATE = """
 """
 
 
-def test_off_records_nothing_and_writes_nothing(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_module=dedent(RECORDER_STATE))
-    result = pytester.runpytest("-p", "no:randomly", "-s", "--strict-markers")
+def test_off_records_nothing_and_writes_nothing(lab: Lab) -> None:
+    lab.write(RECORDER_STATE, name="test_module")
+    result = lab.run("-s", "--strict-markers")
     result.assert_outcomes(passed=1)  # the marker is registered even when tracing is off
     result.stdout.fnmatch_lines(["*STATE: off None"])
-    assert not [p for p in pytester.path.rglob("*") if p.suffix in (".svg", ".json")]
+    assert not [p for p in lab.path.rglob("*") if p.suffix in (".svg", ".json")]
 
 
 def test_on_every_switch_of_the_test_is_recorded(run_traced: RunTraced) -> None:
@@ -281,12 +278,12 @@ DESTROYS_THE_HUB = """
 
 
 def test_a_previous_trace_function_is_chained_and_restored_after_a_hub_destroying_failure(
-    run_traced: RunTraced, pytester: pytest.Pytester
+    run_traced: RunTraced, lab: Lab
 ) -> None:
-    pytester.makeconftest(dedent(CHAINED))
+    lab.conftest(CHAINED)
     run = run_traced(DESTROYS_THE_HUB, subprocess=True)
     run.result.assert_outcomes(passed=1, failed=1)
-    assert (pytester.path / "restored.txt").read_text() == "True"
+    assert (lab.path / "restored.txt").read_text() == "True"
     trace = run.trace("test_module.py__test_a_destroys_the_hub_and_fails")
     assert problems(trace) == []
 
@@ -354,8 +351,8 @@ def test_a_patched_run_records_the_patched_blocking_calls(run_traced: RunTraced)
     assert trace["otherData"]["duration_us"] >= 20_000  # microseconds: each slept 20 ms
 
 
-def test_help_lists_the_option_in_the_gevent_lab_group(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--help")
+def test_help_lists_the_option_in_the_gevent_lab_group(lab: Lab) -> None:
+    result = lab.run("--help")
     text = result.stdout.str()
     group = text[text.index("gevent-lab: testing code") :]
     assert "--gevent-trace=DIR" in group

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from textwrap import dedent
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,7 +14,7 @@ from pytest_gevent_lab.traces.speedup_chart import LABEL_GAP
 from pytest_gevent_lab.traces.swimlanes import to_svg
 
 if TYPE_CHECKING:
-    from conftest import RunTraced
+    from conftest import Lab, RunTraced
 
 SPEEDUP = """
     import time
@@ -127,17 +126,13 @@ def test_a_run_that_raised_leaves_the_whole_rounds_drawn(run_traced: RunTraced) 
     ]
 
 
-def test_without_a_trace_folder_nothing_is_drawn_and_the_verdicts_stand(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.makepyfile(test_module=dedent(SPEEDUP))
+def test_without_a_trace_folder_nothing_is_drawn_and_the_verdicts_stand(lab: Lab) -> None:
+    lab.write(SPEEDUP, name="test_module")
     # Our warnings are errors here; another installed plugin's (pytest-asyncio's
     # configure-time deprecation) is not this test's business.
-    result = pytester.runpytest(
-        "-p", "no:randomly", "-k", "overlaps", "-W", "error::pytest_gevent_lab.GreenletLeakWarning"
-    )
+    result = lab.run("-k", "overlaps", "-W", "error::pytest_gevent_lab.GreenletLeakWarning")
     result.assert_outcomes(passed=1)
-    assert not list(pytester.path.rglob("*.svg"))
+    assert not list(lab.path.rglob("*.svg"))
 
 
 def test_equal_medians_keep_their_labels_apart() -> None:
