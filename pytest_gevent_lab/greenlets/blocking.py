@@ -106,8 +106,11 @@ class _Slices:
             self.result.longest = elapsed
             self.result.cpu, self.result.waited = cpu, waited
             sampled = self.sampled if self.sampled and self.sampled[0] == self.slice else None
-            self.result.stack = sampled[2] if sampled else None
-            self.result.greenlet = sampled[3] if sampled else None
+            if sampled is not None or not (threshold and self.result.stack):
+                self.result.stack = sampled[2] if sampled else None
+                self.result.greenlet = sampled[3] if sampled else None
+            # else: a loaded machine let no sample of this block through; the
+            # stack of an earlier block past the threshold still shows the code.
         if threshold and elapsed > threshold and self.recorder is not None:
             # Every block past the threshold, not only the longest: each is one in the picture.
             from . import trace_marks
