@@ -8,9 +8,6 @@ or session fixture at its own finalization (see leaks). That is why the
 fixtures are session-scoped: pytest does not let a module fixture request a
 function-scoped one, and the owner is found at spawn time anyway.
 
-A :class:`SpawnPolicy` (the speedup marker's run modes) may decide what a new
-tracked greenlet runs; that is the one hook other capabilities have here.
-
 PYTEST_DONT_REWRITE
 """
 
@@ -20,7 +17,7 @@ import sys
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 
@@ -114,14 +111,6 @@ def forget_dead(greenlets: list[gevent.Greenlet]) -> None:
         owner.spawned = [ref for ref in owner.spawned if id(ref()) not in dead]
 
 
-class SpawnPolicy(Protocol):
-    """Decides what a new tracked greenlet runs (see speedup.turns)."""
-
-    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]: ...
-
-    def spawned(self, greenlet: gevent.Greenlet, run: Callable[..., Any]) -> None: ...
-
-
 class Tracker:
     """Files greenlets under their owner; one per pytest run (in ``config.stash``)."""
 
@@ -129,7 +118,6 @@ class Tracker:
         self.test: Owner | None = None
         self.fixtures: list[Owner] = []  # wider-scoped fixtures being set up, innermost last
         self.session = Owner("the test session (outside any test)", kind="session")
-        self.policy: SpawnPolicy | None = None
 
     def owner(self) -> Owner:
         current = sys.modules.get("greenlet")
@@ -156,13 +144,7 @@ class Tracker:
 
         owner = self.owner()
         frame = _frame_up(depth)  # "file:line" is formatted only for a report
-        policy = self.policy
-        if policy is None:
-            greenlet = gevent.Greenlet(func, *args, **kwargs)
-        else:
-            run = policy.wrap(func)
-            greenlet = gevent.Greenlet(run, *args, **kwargs)
-            policy.spawned(greenlet, run)
+        greenlet = gevent.Greenlet(func, *args, **kwargs)
         spawned = Spawned(owner, func, frame.f_code.co_filename, frame.f_lineno)
         setattr(greenlet, _SPAWNED_ATTR, spawned)
         owner.spawned.append(weakref.ref(greenlet))

@@ -155,14 +155,15 @@ class ControlledLoop:
         else:
             self.run_callback = below
 
-    def install_spawn_gate(self) -> SpawnGate:
-        """Hold each greenlet start until the running greenlet's turn ends (serial_spawns)."""
+    def install_spawn_gate(self, **options: Any) -> SpawnGate:
+        """Hold each greenlet start until its sibling's turn ends (serial_spawns; the
+        options are :class:`SpawnGate`'s)."""
         if self.gate is not None:
             raise RuntimeError(
                 "greenlets already run one at a time on this hub (one_greenlet_at_a_time "
                 "cannot nest)"
             )
-        self.gate = SpawnGate(self.real.run_callback)
+        self.gate = SpawnGate(self.real.run_callback, **options)
         self._route_callbacks()
         return self.gate
 

@@ -23,9 +23,6 @@ MARKER_LINE = (
     "concurrently, alternating, and pass only when sequential time / concurrent time "
     "exceeds min_speedup beyond noise (gevent-lab)."
 )
-# The fixtures whose greenlets the sequential run serialises.
-SPAWNING_FIXTURES = ("spawn", "gevent_pool")
-
 
 # The fewest rounds whose second look (SECOND_LOOK_ROUNDS x rounds) can pass at all.
 MIN_ROUNDS = -(-min_rounds() // SECOND_LOOK_ROUNDS)
@@ -93,12 +90,6 @@ def problem_of(item: pytest.Item) -> str | None:
         parse(mark)
     except ValueError as error:
         return f"{where}: {error}"
-    if not any(name in getattr(item, "fixturenames", ()) for name in SPAWNING_FIXTURES):
-        return (
-            f"{where}: the test uses neither the spawn nor the gevent_pool fixture, so the "
-            f"sequential run has nothing to run one after another. Spawn the work through "
-            f"one of them, or remove the marker (it may come from the class or module)."
-        )
     return None
 
 

@@ -105,12 +105,12 @@ class Run:
     spawned: int
     longest_block: float  # longest time the hub was kept from running
     block_stack: str | None
-    nested: int = 0  # of the spawned, how many inside another tracked greenlet (its turn)
+    nested: int = 0  # of the spawned, how many by another greenlet of the body (in its turn)
     # idle in the hub's poll (speedup.polls), waiting cooperatively; None: not measured
     poll_idle_seconds: float | None = None
-    # each top greenlet's (start, length of its turn) in time not spent waiting
-    # for a CPU (speedup.turns.turn_times); not in the JSON
-    turns: list[tuple[float, float] | None] = field(default_factory=list)
+    # each leaf turn's (start, length), by the turn's key, in time not spent
+    # waiting for a CPU (speedup.turns.turn_times); not in the JSON
+    turns: dict[tuple[int, ...], tuple[float, float] | None] = field(default_factory=dict)
 
 
 def entry(
@@ -297,9 +297,6 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
             "the body spawned only one greenlet per run; nothing can overlap. Spawn each "
             "piece of work that should run concurrently in a greenlet of its own"
         )
-    nested = _nested_hint(verdict, sequential) if not alone else None
-    if nested:
-        hints.append(nested)
     # Judged on the sequential runs, where no wait overlaps another: a mostly
     # waiting body shows its waiting there even when its concurrent run is short.
     busy = _busy(sequential)
@@ -335,11 +332,15 @@ def hint_for(verdict: Verdict, runs: list[Run], patched: bool) -> str | None:
             f"for the required {verdict.required:.2f}x (lower min_speedup, or give the body "
             "more waiting per unit of work)"
         )
-    elif verdict.no_speedup_beyond_noise and not noisy and not alone and not nested:
-        hints.append(
-            f"{equal} while the CPU was mostly idle: the greenlets waited for each other "
-            "(a lock, a pool of size 1, or a join inside the spawning loop?)"
-        )
+    elif not noisy and not alone:
+        nested = _nested_hint(verdict, sequential)
+        if nested:
+            hints.append(nested)
+        elif verdict.no_speedup_beyond_noise:
+            hints.append(
+                f"{equal} while the CPU was mostly idle: the greenlets waited for each other "
+                "(a lock, a pool of size 1, or a join inside the spawning loop?)"
+            )
     return "\nhint: ".join(hints) or None
 
 
@@ -362,25 +363,26 @@ def _blocked(runs: list[Run], verdict: Verdict) -> Run | None:
 
 
 def _nested_hint(verdict: Verdict, sequential: list[Run]) -> str | None:
-    """Greenlets spawned inside tracked ones share their spawner's turn: say so when it matters."""
+    """Greenlets started by the body's greenlets run beside their spawner: say so when it matters.
+
+    The sequential run makes the greenlets of each spawner take turns, but a
+    child runs beside the greenlet that started it, so whatever the spawner
+    waits on while its child runs (not the child itself) overlaps in both runs.
+    """
     if not sequential or not all(run.nested for run in sequential):
         return None
-    run = sequential[len(sequential) // 2]
-    top = run.spawned - run.nested
-    if top > 1 and not verdict.no_speedup_beyond_noise and verdict.ratio >= verdict.required:
+    if not verdict.no_speedup_beyond_noise and verdict.ratio >= verdict.required:
         return None
-    limit = (
-        "one greenlet has nothing to take turns with, so the two runs are the same"
-        if top == 1
-        else f"so the two runs can differ by about {top}x at most"
-    )
+    run = sequential[len(sequential) // 2]
     return (
-        f"{run.nested} of the {run.spawned} greenlets of each run were spawned inside a "
-        "tracked greenlet, so the sequential run let them run together within their "
-        f"spawner's turn: only the {top} spawned from outside a tracked greenlet (by the test "
-        f"body or a fixture) took turns, and {limit}. Spawn the work that should overlap "
-        "from the test body itself, or start the greenlet that spawns it with plain "
-        "gevent.spawn (the greenlets it spawns through spawn or gevent_pool then take turns)"
+        f"{run.nested} of the {run.spawned} greenlets of each run were started by other "
+        "greenlets, not by the test body. The sequential run makes the greenlets of one "
+        "spawner take turns (each finishes, with everything it starts, before the next one "
+        "it started begins), but each runs beside the greenlet that started it: whatever a "
+        "spawner waits on while its child runs (a sleep, a request, a join on anything but "
+        "its children) overlaps in the sequential run too, and only overlap between siblings "
+        "counts as speedup. Let a greenlet that fans out start its children and join them, "
+        "and do its own waiting before or after"
     )
 
 

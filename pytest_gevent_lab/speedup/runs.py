@@ -6,9 +6,10 @@ when the verdict needs a second look, see speedup.stats) with the same fixture
 values, so fixtures are set up and torn down once and only the
 body is timed; the body must therefore be repeatable. The runs alternate
 S, C, S, C: whatever slowly changes on the machine (another process, the CPU
-clock) touches both modes alike. ``turns.run_mode`` makes ``spawn`` and
-``gevent_pool`` serialise their greenlets in the sequential run and ends
-every greenlet of a run before the next run starts.
+clock) touches both modes alike. ``turns.run_mode`` makes every greenlet
+the body starts (plain ``gevent.spawn``, a ``Pool`` of its own, the fixtures,
+nested spawns) take turns in the sequential run and ends every greenlet of a
+run before the next run starts.
 
 PYTEST_DONT_REWRITE
 """
@@ -114,7 +115,7 @@ def _run_pairs(
             timed = pair > warmup
             try:
                 with _phase(recorder, mode, pair, warmup):
-                    run = _call_once(item.obj, testargs, tracker, probes, mode, pair, timed, limit)
+                    run = _call_once(item.obj, testargs, probes, mode, pair, timed, limit)
                 # A greenlet's error nobody retrieved fails this run like the body's own
                 # (checked after every run, not once after all of them).
                 lost_errors.raise_unretrieved(tracker.test, item.nodeid, "call")
@@ -152,20 +153,35 @@ def _sequential_limit(runs: list[Run]) -> float:
 
 
 def _judge(runs: list[Run], min_speedup: float) -> Verdict:
-    timed = [_run_time(run) for run in runs if run.timed]
+    timed = [run for run in runs if run.timed]
     # Timed pairs run S, C: each round's sequential run, then its concurrent one.
-    sequential, concurrent = judged_times(list(zip(timed[::2], timed[1::2], strict=True)))
+    rounds = [_run_times(s, c) for s, c in zip(timed[::2], timed[1::2], strict=True)]
+    sequential, concurrent = judged_times(rounds)
     return decide(sequential, concurrent, min_speedup)
 
 
-def _run_time(run: Run) -> RunTime:
-    return RunTime(run.seconds, run.cpu_seconds, run.ready_seconds, tuple(run.turns))
+def _run_times(sequential: Run, concurrent: Run) -> tuple[RunTime, RunTime]:
+    """A round's two runs, their turns paired by key (the same greenlet of the body in each)."""
+    keys = [key for key in sequential.turns if key in concurrent.turns]
+    return (
+        RunTime(
+            sequential.seconds,
+            sequential.cpu_seconds,
+            sequential.ready_seconds,
+            tuple(sequential.turns[key] for key in keys),
+        ),
+        RunTime(
+            concurrent.seconds,
+            concurrent.cpu_seconds,
+            concurrent.ready_seconds,
+            tuple(concurrent.turns[key] for key in keys),
+        ),
+    )
 
 
 def _call_once(
     function: Callable[..., object],
     testargs: dict[str, Any],
-    tracker: owners.Tracker,
     probes: _Probes,
     mode: RunModeName,
     pair: int,
@@ -177,7 +193,7 @@ def _call_once(
     watch = probes.watch
     watch.longest, watch.stack = 0.0, None  # this run's longest block only
     clocks = probes.clocks
-    with turns.run_mode(mode, tracker, clocks) as record:
+    with turns.run_mode(mode, clocks) as record:
         # ref=False: the watchdog alone must not keep the hub alive, or a body
         # with nothing left to run waits for it instead of raising LoopExit.
         watchdog = gevent.Timeout(limit, ref=False)  # None: no limit
@@ -203,7 +219,7 @@ def _call_once(
         if stuck is not None:
             # Outside the except blocks: the failure must not chain the error it replaces.
             _fail_stuck(stuck, turns.turn_holder(record))
-        running = sum(1 for greenlet in record.greenlets if not greenlet.dead)
+        running = len(turns.still_running(record))
         if running:
             # Their work would fall outside the timed body and the next run.
             pytest.fail(
@@ -296,20 +312,22 @@ def _fail_stuck(why: str, holder: object) -> None:
     pytest.fail(
         f"concurrent_speedup: the sequential run is stuck: {why}. The greenlet holding the "
         f"turn{named} waits for a greenlet queued behind it. The sequential run lets each "
-        "greenlet spawned through spawn or gevent_pool finish before the next one starts, "
-        "so greenlets that wait on each other (a consumer and its producer, a request and "
-        "its server) cannot run one after another. Spawn only independent work through "
-        "the fixtures (start the others with gevent.spawn), or do not mark this test.",
+        "greenlet the body starts finish, with everything it starts, before the next greenlet "
+        "of the same spawner starts, so greenlets that wait on each other (a consumer and its "
+        "producer, a request and its server) cannot run one after another. Start what the "
+        "others wait for outside the body (a fixture: set up once, not timed, not held), or "
+        "do not mark this test.",
         pytrace=False,
     )
 
 
 def _fail_spawned_nothing(item: pytest.Function, runs: list[Run], plan: RunPlan) -> None:
     message = (
-        "concurrent_speedup: the body spawned nothing through the spawn or gevent_pool "
-        "fixtures, so its sequential and concurrent runs are the same run. Start the work "
-        "that should overlap with spawn(func, ...) or gevent_pool().spawn(func, ...) "
-        "(greenlets from gevent.spawn are not serialised in the sequential run)."
+        "concurrent_speedup: the body spawned nothing: it started no greenlet, so its "
+        "sequential and concurrent runs are the same run. Start the work that should overlap "
+        "in greenlets of its own (gevent.spawn, a gevent.pool.Pool, or the spawn and "
+        "gevent_pool fixtures); spawn_later, spawn_raw and threads do not count, they are "
+        "not made to take turns in the sequential run."
     )
     report.record(item, report.entry(item.nodeid, None, runs, plan, hint=message))
     pytest.fail(message, pytrace=False)

@@ -37,9 +37,11 @@ wall times vary 4x). A concurrent run's own time can undercount: when its
 thread waits for a CPU past the moment a second greenlet's timer was due, the
 wait left out hid that greenlet's waiting too (a true 1.5x body measured
 2.9x that way). So a concurrent run counts at least the time its greenlets
-provably needed: each top greenlet's start in the run plus the time the same
-greenlet's turn took in the sequential run of its round (no greenlet is faster
-with others beside it), and never more than its wall time. Load can then slow
+provably needed: each leaf greenlet's (one that started none) start in the
+run plus the time the same greenlet's turn took in the sequential run of its
+round (no greenlet is faster with others beside it), and never more than its
+wall time. (A greenlet that started others is no such bound: in the
+sequential run its children took turns.) Load can then slow
 a run's verdict down, but not make a body look faster than it is.
 
 Nor does CPU time the concurrent run saved count: it does the same work, so
@@ -175,8 +177,9 @@ class RunTime:
     wall: float
     cpu: float
     waiting: float  # ready to run, waiting for a CPU another process had
-    # Each top greenlet's (start in the run, length of its turn), in time not
-    # spent waiting for a CPU; None for one that never ran or did not end.
+    # Each leaf greenlet's (start in the run, length of its turn), in time not
+    # spent waiting for a CPU, paired by position with the other run's
+    # (speedup.runs pairs them); None for one that never ran or did not end.
     turns: tuple[tuple[float, float] | None, ...] = ()
 
     @property

@@ -17,7 +17,7 @@ import gevent.pool
 import pytest
 
 from pytest_gevent_lab.scheduling.controlled_loop import ControlledLoop
-from pytest_gevent_lab.scheduling.serial_spawns import one_greenlet_at_a_time
+from pytest_gevent_lab.scheduling.serial_spawns import one_greenlet_at_a_time, spawn_gate
 
 log = []
 
@@ -87,6 +87,47 @@ def test_held_starts_run_when_the_gate_is_removed():
     assert log == ["start later", "end later"]
 
 
+def test_a_spawner_that_returns_first_keeps_its_turn_until_its_children_ran():
+    def parent(name):
+        gevent.spawn(work, f"{name}.a")
+        gevent.spawn(work, f"{name}.b")  # held: its spawner returns before it runs
+
+    with one_greenlet_at_a_time() as record:
+        first, second = gevent.spawn(parent, "p"), gevent.spawn(work, "q")
+        gevent.joinall([first, second])
+        gevent.joinall(record.greenlets)
+    assert log == ["start p.a", "end p.a", "start p.b", "end p.b", "start q", "end q"]
+    assert record.nested == 2
+
+
+def test_only_what_the_root_starts_takes_turns():
+    outside_done = []
+
+    def outside():  # a server a fixture started: not the gated work
+        gevent.sleep(0.001)
+        gevent.joinall([gevent.spawn(outside_done.append, n) for n in range(2)])
+
+    server = gevent.spawn(outside)
+    gevent.sleep(0)
+    with spawn_gate(root=gevent.getcurrent()) as gate:
+        gevent.joinall([gevent.spawn(work, n) for n in range(2)])
+        server.join()
+    assert log == ["start 0", "end 0", "start 1", "end 1"]
+    assert outside_done == [0, 1] and gate.record.spawned == 2
+
+
+def test_not_serial_holds_nothing_and_keeps_the_books():
+    def parent():
+        gevent.joinall([gevent.spawn(work, "child") for _ in range(2)])
+
+    with spawn_gate(serial=False) as gate:
+        gevent.joinall([gevent.spawn(work, 0), gevent.spawn(parent)])
+    assert log[:2] == ["start 0", "start child"]  # together, as usual
+    assert gate.record.held == 0 and gate.record.spawned == 4 and gate.record.nested == 2
+    assert [turn.key for turn in gate.record.turns] == [(0,), (1,), (1, 0), (1, 1)]
+    assert [turn.children for turn in gate.record.turns] == [0, 2, 0, 0]
+
+
 def test_it_does_not_nest():
     with one_greenlet_at_a_time(), pytest.raises(RuntimeError, match="cannot nest"):
         with one_greenlet_at_a_time():
@@ -96,4 +137,4 @@ def test_it_does_not_nest():
 
 def test_one_greenlet_at_a_time(lab: Lab) -> None:
     lab.write(SUITE)
-    lab.run().assert_outcomes(passed=7)
+    lab.run().assert_outcomes(passed=10)

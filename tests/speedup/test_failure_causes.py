@@ -1,4 +1,4 @@
-"""What a failed concurrent_speedup says: nested fan-outs, inconclusive rounds, timeouts.
+"""What a failed concurrent_speedup says: nested spawns, inconclusive rounds, timeouts.
 
 Each body's outcome is decided by construction (which greenlets take turns,
 which runs are made slow on purpose), not by the machine's speed.
@@ -18,31 +18,51 @@ NESTED_FAN_OUT = """
     @pytest.mark.concurrent_speedup(min_speedup=2)
     def test_handler(spawn):
         def handler():
-            gevent.joinall([spawn(gevent.sleep, 0.005) for _ in range(5)], raise_error=True)
+            gevent.joinall([spawn(gevent.sleep, 0.02) for _ in range(5)], raise_error=True)
         spawn(handler).get()
 """
 
 
-def test_a_fan_out_inside_a_tracked_greenlet_is_named_as_the_cause(
-    lab: Lab,
-) -> None:
+def test_a_fan_out_inside_a_tracked_greenlet_takes_turns(lab: Lab) -> None:
+    # The five are the handler's children: they take turns among themselves in
+    # the sequential run (100 ms), and overlap in the concurrent one (20 ms).
     lab.write(NESTED_FAN_OUT)
+    lab.run().assert_outcomes(passed=1)
+
+
+def test_a_fan_out_inside_a_plain_greenlet_takes_turns(lab: Lab) -> None:
+    lab.write(NESTED_FAN_OUT.replace("spawn(handler).get()", "gevent.spawn(handler).get()"))
+    lab.run().assert_outcomes(passed=1)
+
+
+def test_a_spawner_waiting_beside_its_child_is_named_as_the_cause(lab: Lab) -> None:
+    # A child runs beside its spawner in the sequential run too: the handler's
+    # own 20 ms wait overlaps its child's in both runs (a true 1.0x).
+    lab.write(
+        """
+        import gevent
+        import pytest
+
+        @pytest.mark.concurrent_speedup(min_speedup=2)
+        def test_handler():
+            def handler():
+                child = gevent.spawn(gevent.sleep, 0.02)
+                gevent.sleep(0.02)
+                child.get()
+            gevent.spawn(handler).get()
+        """
+    )
     result = lab.run()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "hint: 5 of the 6 greenlets of each run were spawned inside a tracked greenlet, so "
-            "the sequential run let them run together within their spawner's turn: only the 1 "
-            "spawned from outside*one greenlet has nothing to take turns with*plain gevent.spawn*"
+            "hint: 1 of the 2 greenlets of each run were started by other greenlets, not by the "
+            "test body. The sequential run makes the greenlets of one spawner take turns*but "
+            "each runs beside the greenlet that started it: whatever a spawner waits on while "
+            "its child runs*overlaps in the sequential run too*"
         ]
     )
     result.stdout.no_fnmatch_line("*the greenlets waited for each other*")
-
-
-def test_the_fix_the_nested_hint_names_works(lab: Lab) -> None:
-    # The outer greenlet from plain gevent.spawn: the five it spawns take turns.
-    lab.write(NESTED_FAN_OUT.replace("spawn(handler).get()", "gevent.spawn(handler).get()"))
-    lab.run().assert_outcomes(passed=1)
 
 
 def test_rounds_that_never_settle_fail_as_inconclusive_with_their_spread(

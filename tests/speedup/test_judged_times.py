@@ -80,3 +80,20 @@ def test_turns_of_different_counts_are_matched_as_far_as_both_go() -> None:
     alone = RunTime(10 * MS, 0.1 * MS, 0.0, turns=((0.0, 8 * MS),))
     more = RunTime(9 * MS, 0.1 * MS, 0.0, turns=((0.0, 2 * MS), (1 * MS, 2 * MS), None))
     assert judged_times([(alone, more)])[1] == pytest.approx([9 * MS])
+
+
+def test_a_round_pairs_the_leaf_turns_of_its_runs_by_key() -> None:
+    # The handler (0,) started two children: only the children are leaves, and
+    # each run lists them in its own order; the sequential run's (0, 2) has no
+    # partner (a greenlet the concurrent run never started) and is left out.
+    from pytest_gevent_lab.speedup.report import Run
+    from pytest_gevent_lab.speedup.runs import _run_times
+
+    def run(mode: str, turns: dict[tuple[int, ...], tuple[float, float] | None]) -> Run:
+        return Run(mode, 1, True, 10 * MS, 0.1 * MS, 0.0, 3, 0.0, None, 2, None, turns)
+
+    sequential = run("sequential", {(0, 0): (0.0, 4 * MS), (0, 1): (4 * MS, 5 * MS), (0, 2): None})
+    concurrent = run("concurrent", {(0, 1): (0.2 * MS, 5 * MS), (0, 0): (0.1 * MS, 4 * MS)})
+    alone, together = _run_times(sequential, concurrent)
+    assert alone.turns == ((0.0, 4 * MS), (4 * MS, 5 * MS))
+    assert together.turns == ((0.1 * MS, 4 * MS), (0.2 * MS, 5 * MS))

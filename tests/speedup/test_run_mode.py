@@ -11,18 +11,7 @@ if TYPE_CHECKING:
 
 HEADER = """
 import gevent, pytest
-from pytest_gevent_lab.greenlets.owners import tracker_key
-from pytest_gevent_lab.speedup.turns import current_mode, run_mode as _run_mode
-
-def run_mode(mode):
-    # the tracker behind the spawn fixture of the running test session
-    return _run_mode(mode, CONFIG[0].stash[tracker_key])
-
-CONFIG = []
-
-@pytest.fixture(autouse=True)
-def _config(request):
-    CONFIG[:] = [request.config]
+from pytest_gevent_lab.speedup.turns import current_mode, run_mode
 
 
 def worker(log, n):

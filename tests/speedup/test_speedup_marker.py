@@ -56,32 +56,6 @@ def test_bad_argument_is_a_collection_error(lab: Lab, arguments: str, message: s
     result.stdout.no_fnmatch_line("*During handling of the above exception*")
 
 
-def test_class_marker_on_a_test_that_cannot_spawn_is_a_collection_error(
-    lab: Lab,
-) -> None:
-    lab.write(
-        """
-        import pytest
-
-        @pytest.mark.concurrent_speedup
-        class TestFanOut:
-            def test_spawns(self, spawn):
-                spawn(lambda: None).join()
-
-            def test_plain(self):
-                pass
-        """
-    )
-    result = lab.run()
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        [
-            "*::TestFanOut::test_plain: @pytest.mark.concurrent_speedup: the test uses neither "
-            "the spawn nor the gevent_pool fixture*",
-        ]
-    )
-
-
 def test_marker_is_registered(lab: Lab) -> None:
     lab.write(
         """

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import gevent
+import gevent.pool
 import greenlet
 import pytest
 
@@ -45,19 +46,35 @@ def switches() -> Iterator[list[int]]:
         greenlet.settrace(previous)
 
 
-@pytest.mark.parametrize("body", ["yield twice", "do nothing", "group"])
+@pytest.mark.parametrize(
+    "body", ["yield twice", "do nothing", "group", "plain spawn", "own pool", "nested"]
+)
 def test_both_runs_switch_as_often(switches: list[int], body: str) -> None:
     # Runs in this process: run_mode patches nothing, it only files greenlets.
     tracker = Tracker()
     counts = {}
     for mode in ("sequential", "concurrent"):
-        with run_mode(mode, tracker):
+        with run_mode(mode):
             switches[0] = 0
             if body == "group":
                 pool = tracker.pool()
                 for _ in range(50):
                     pool.spawn(_yield_twice)
                 pool.join()
+            elif body == "plain spawn":
+                gevent.joinall([gevent.spawn(_yield_twice) for _ in range(50)])
+            elif body == "own pool":
+                # Room for all, and one wait for all of them: a full pool, or a
+                # get() per greenlet (as map() does), wakes the spawner once per
+                # greenlet when they finish one at a time, as the fixtures' turns did
+                # (switches on a CPU, which the verdict adds back; see speedup.stats).
+                own = gevent.pool.Pool(50)
+                for _ in range(50):
+                    own.spawn(_yield_twice)
+                own.join()
+            elif body == "nested":
+                fan_out = lambda: gevent.joinall([gevent.spawn(_yield_twice) for _ in range(10)])  # noqa: E731
+                gevent.joinall([gevent.spawn(fan_out) for _ in range(5)])
             else:
                 work = _yield_twice if body == "yield twice" else (lambda: None)
                 gevent.joinall([tracker.spawn(work) for _ in range(50)])
@@ -66,20 +83,26 @@ def test_both_runs_switch_as_often(switches: list[int], body: str) -> None:
 
 
 def test_a_greenlet_waiting_for_its_turn_has_not_started() -> None:
+    # Held by the spawn gate: start() was called (gevent calls it started) but
+    # its switch was never handed to the loop, so it has never run.
     tracker = Tracker()
-    with run_mode("sequential", tracker):
+    ran: list[int] = []
+    with run_mode("sequential"):
         first = tracker.spawn(gevent.sleep, 0.001)
-        second = tracker.spawn(gevent.sleep, 0)
-        assert not second.started
+        second = tracker.spawn(ran.append, 2)
+        gevent.sleep(0)
+        assert second.gr_frame is None  # never switched into
         assert not second.dead
+        assert ran == []
         first.join()
-        assert second.started or second.dead  # its turn came when the first ended
-        second.join()
+        second.join(timeout=5)  # its turn came when the first ended
+        assert second.dead
+        assert ran == [2]
 
 
 def test_a_greenlet_killed_while_waiting_does_not_hold_up_the_next() -> None:
     tracker = Tracker()
-    with run_mode("sequential", tracker):
+    with run_mode("sequential"):
         first = tracker.spawn(gevent.sleep, 0.001)
         skipped = tracker.spawn(gevent.sleep, 0)
         third = tracker.spawn(gevent.sleep, 0)
