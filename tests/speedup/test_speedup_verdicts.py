@@ -126,7 +126,7 @@ def test_cpu_bound_body_fails_with_the_cpu_hint(lab: Lab) -> None:
 
         def spin():
             total = 0
-            for number in range(20_000):
+            for number in range(100_000):
                 total += number
 
         # A true ratio of 1.0 cannot reach 2.0 by noise.
@@ -145,8 +145,16 @@ def test_cpu_bound_body_fails_with_the_cpu_hint(lab: Lab) -> None:
             "*speedup:    *x (median / median); the rounds support at least *x beyond noise",
             "*required:   more than 2.10x (min_speedup=2 and a 5% margin*",
             "*rounds:     * timed pairs after 1 warmup pair(s)*",  # 15 if the first 5 were noisy
-            "*hint: *the body kept the CPU busy * of the time it could run: CPU-bound work "
-            "gains nothing from greenlets*",
+        ]
+    )
+    # Either CPU hint: under heavy load part of a run's time is neither its CPU
+    # time nor waiting the kernel counts (a CI run with other work measured 42%
+    # busy), which turns "CPU-bound" into "too much CPU for the required ratio".
+    result.stdout.re_match_lines(
+        [
+            r".*hint: (.* and )?the body (kept the CPU busy \d+% of the time it could run: "
+            r"CPU-bound work gains nothing from greenlets"
+            r"|spent \d+% of its sequential runs on the CPU, and only waiting overlaps).*"
         ]
     )
 
