@@ -15,14 +15,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from .names import NAME
 from .stats import SECOND_LOOK_ROUNDS, min_rounds
-
-NAME = "concurrent_speedup"
-MARKER_LINE = (
-    f"{NAME}(min_speedup=1.0, rounds=5, warmup=1): run the test body sequentially and "
-    "concurrently, alternating, and pass only when sequential time / concurrent time "
-    "exceeds min_speedup beyond noise (gevent-lab)."
-)
 
 # The fewest rounds whose second look (SECOND_LOOK_ROUNDS x rounds) can pass at all.
 MIN_ROUNDS = -(-min_rounds() // SECOND_LOOK_ROUNDS)

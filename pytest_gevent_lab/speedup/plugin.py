@@ -13,7 +13,7 @@ import pytest
 from .. import results
 from ..failures import fail_collection
 from ..options import group
-from . import marker, report
+from . import names
 
 if TYPE_CHECKING:
     from .turns import Mode
@@ -45,22 +45,37 @@ class SpeedupPlugin:
     """Runs marked tests (sequential and concurrent, alternating) and files their results."""
 
     def __init__(self, config: pytest.Config) -> None:
-        self.rounds = marker.parse_rounds_option(config.getoption("gevent_speedup_rounds"))
+        # The marker's parsing and the report are imported only when needed: a
+        # run without marked tests (most) never pays for them.
+        rounds = config.getoption("gevent_speedup_rounds")
+        if rounds is None:
+            self.rounds: int | None = None
+        else:
+            from .marker import parse_rounds_option
+
+            self.rounds = parse_rounds_option(rounds)
         self.marked = False  # some collected test carries the marker
         self.sink = results.sink(config)
-        self.sink.on_report(report.PROPERTY, self._file, per_attempt=True)
-        self.sink.forget_per_attempt(*report.FLAT_PROPERTIES)
-        self.sink.add_terminal_section(
-            "gevent-lab: concurrent speedup",
-            lambda width: report.summary_rows(self.sink.entries(report.SECTION)),
-        )
+        self.sink.on_report(names.PROPERTY, self._file, per_attempt=True)
+        self.sink.forget_per_attempt(*names.FLAT_PROPERTIES)
+        self.sink.add_terminal_section("gevent-lab: concurrent speedup", self._summary)
+
+    def _summary(self, width: int) -> list[str]:
+        entries = self.sink.entries(names.SECTION)
+        if not entries:
+            return []
+        from .report import summary_rows
+
+        return summary_rows(entries)
 
     def _file(self, test_report: pytest.TestReport, values: list[Any], ended: bool | None) -> None:
         # At the teardown of the final attempt: one entry per test, also when
         # pytest-rerunfailures ran it several times.
         if ended:
-            for entry in report.file_result(values):
-                self.sink.add(report.SECTION, entry)
+            from .report import file_result
+
+            for entry in file_result(values):
+                self.sink.add(names.SECTION, entry)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
@@ -69,10 +84,12 @@ class SpeedupPlugin:
         # Per collector: every wrong marker of a module is named, not only the first.
         report = yield
         items = [node for node in report.result if isinstance(node, pytest.Item)]
-        marked = [item for item in items if item.get_closest_marker(marker.NAME) is not None]
+        marked = [item for item in items if item.get_closest_marker(names.NAME) is not None]
         if marked:
+            from .marker import problem_of
+
             self.marked = True
-            problems = [marker.problem_of(item) for item in marked]
+            problems = [problem_of(item) for item in marked]
             fail_collection(report, [problem for problem in problems if problem is not None])
         return report
 
@@ -89,5 +106,5 @@ class SpeedupPlugin:
 
 
 def configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", marker.MARKER_LINE)
+    config.addinivalue_line("markers", names.MARKER_LINE)
     config.pluginmanager.register(SpeedupPlugin(config), "gevent_lab.speedup")

@@ -19,6 +19,7 @@ import pytest
 
 from .. import results
 from ..traces.current import recorder_of
+from .names import FLAT_PROPERTIES, PROPERTY
 from .stats import (
     MARGIN,
     SECOND_LOOK_ROUNDS,
@@ -28,17 +29,6 @@ from .stats import (
     format_seconds,
     min_rounds,
 )
-
-PROPERTY = "gevent_lab_speedup"
-# junitxml property name -> entry key: the figures a CI page shows at a glance.
-FLAT_PROPERTIES = {
-    "speedup_verdict": "verdict",
-    "speedup": "speedup",
-    "speedup_required": "required_speedup",
-    "speedup_sequential_median_s": "sequential_median_s",
-    "speedup_concurrent_median_s": "concurrent_median_s",
-}
-SECTION = "speedup"
 
 
 @dataclass

@@ -35,7 +35,8 @@ from ..greenlets.settings import for_item
 from ..traces.current import recorder_of
 from . import report, turns
 from .clocks import ThreadClocks, thread_clocks
-from .marker import NAME, parse
+from .marker import parse
+from .names import NAME
 from .polls import PollIdle, poll_idle
 from .report import Run, RunPlan
 from .stats import (
