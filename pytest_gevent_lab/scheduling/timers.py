@@ -161,17 +161,3 @@ class VirtualTimer:
         else:
             state = "inactive"
         return f"<VirtualTimer after={self._after:g} repeat={self._repeat:g} {state}>"
-
-
-class PassiveTimer(VirtualTimer):
-    """A passive timer: the plugin's own limits (the virtual time bound), never the test's.
-
-    A type of its own because the leak check finds a test's leftover timers by
-    walking the objects of the loop's timer type; the bound is stopped only
-    after that check, and must not be reported as a timer the test left.
-    """
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<PassiveTimer " + super().__repr__()[len("<VirtualTimer ") :]
