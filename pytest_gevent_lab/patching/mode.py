@@ -182,14 +182,10 @@ def _warning_location(
     for holder in report.stale_references:
         filename = getattr(sys.modules.get(holder), "__file__", None)
         if filename:
-            return filename, _first_import_line(filename)
+            return filename, _first_line_with(Path(filename), "import ")
     if not cli and config.inipath is not None and report.by != LAUNCHER:
         return str(config.inipath), _first_line_with(config.inipath, "gevent_patch")
     return f"<command line: {report.by or '--gevent-patch'}>", 1
-
-
-def _first_import_line(filename: str) -> int:
-    return _first_line_with(Path(filename), "import ")
 
 
 def _first_line_with(path: Path, text: str) -> int:
