@@ -7,6 +7,10 @@ the hub, never runs. A thread of its own serves either way. Stopping goes
 through the server hub's thread-safe async watcher. Errors in the app reach
 that hub's ``handle_error``, which the plugin captures like any greenlet's.
 
+The handlers run in an unbounded pool, so that stopping can end the ones still running
+when the test is over (a reply the test no longer reads): left alive, their
+timers keep a libuv loop from being destroyed, and the thread from ending.
+
 PYTEST_DONT_REWRITE
 """
 
@@ -18,6 +22,7 @@ from typing import Any
 import pytest
 
 STOP_TIMEOUT = 5.0  # seconds to wait for the server thread to start or stop
+HANDLER_GRACE = 0.1  # seconds a handler still running at teardown may take to finish
 
 
 class _Served:
@@ -39,13 +44,14 @@ class _Served:
 def _serve(app: Callable[..., Any], served: _Served) -> None:
     import gevent
     import gevent.event
+    import gevent.pool
 
     hub = None
     try:
         from gevent.pywsgi import WSGIServer  # lazy: imports ssl/socket machinery
 
         hub = gevent.get_hub()
-        server = WSGIServer(("127.0.0.1", 0), app, log=None)
+        server = WSGIServer(("127.0.0.1", 0), app, log=None, spawn=gevent.pool.Pool())
         server.start()
         stopped = gevent.event.Event()
         served.stop = hub.loop.async_()
@@ -53,7 +59,7 @@ def _serve(app: Callable[..., Any], served: _Served) -> None:
         served.url = f"http://127.0.0.1:{server.server_port}"
         served.ready.release()
         stopped.wait()
-        server.stop(timeout=1)
+        server.stop(timeout=HANDLER_GRACE)  # then kills the handlers still running
         served.stop.close()
     except BaseException as error:  # reported to the test by _start
         served.error = error
@@ -81,10 +87,11 @@ def _start(app: Callable[..., Any]) -> _Served:
     return served
 
 
-def _stop(served: _Served) -> None:
+def _stop(served: _Served) -> bool:
+    """Stop one server; False if its thread did not end in time."""
     if served.stop is not None:
         served.stop.send()
-    served.finished.acquire(True, STOP_TIMEOUT)
+    return served.finished.acquire(True, STOP_TIMEOUT)
 
 
 @pytest.fixture
@@ -107,5 +114,6 @@ def wsgi_server() -> Iterator[Callable[[Callable[..., Any]], str]]:
         return served.url
 
     yield serve
-    for served in running:
-        _stop(served)
+    stuck = [served.url for served in running if not _stop(served)]
+    if stuck:
+        raise RuntimeError(f"wsgi_server: not stopped within {STOP_TIMEOUT} s: {', '.join(stuck)}")

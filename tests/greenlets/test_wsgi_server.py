@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import pytest
@@ -93,3 +94,55 @@ def test_non_callable_app_is_a_clear_error(lab: Lab) -> None:
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*wsgi_server: expected a WSGI application*got 'app.py'*"])
     result.stdout.no_fnmatch_line("*servers.py*")  # no plugin source in the report
+
+
+SLOW_REPLY = """
+import os, time
+import gevent
+from gevent import socket as gsocket
+
+ended = []
+threads = []
+
+def os_threads():
+    return len(os.listdir("/proc/self/task"))
+
+def slow(environ, start_response):
+    start_response("200 OK", [])
+    try:
+        gevent.sleep(60)  # in the server's thread: a real minute
+        yield b"late"
+    finally:
+        ended.append(True)
+
+def test_leaves_a_reply_unread(wsgi_server):
+    threads.append(os_threads())
+    host, port = wsgi_server(slow).rsplit("/", 1)[-1].split(":")
+    conn = gsocket.socket()
+    conn.connect((host, int(port)))  # an address, not a name: no resolver thread
+    conn.sendall(b"GET / HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n")
+    gevent.sleep(0.1)
+    conn.close()
+
+def test_the_handler_and_the_thread_are_gone():
+    assert ended == [True]
+    deadline = time.monotonic() + 5  # the thread exits just after it says it is done
+    while os_threads() > threads[0] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert os_threads() == threads[0]
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+@pytest.mark.parametrize("loop", ["libev", "libuv"])
+def test_a_handler_still_running_at_teardown_is_ended(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch, loop: str
+) -> None:
+    # a live handler's timer kept a libuv loop from being destroyed: the thread stayed
+    # (for the reply's minute), and teardown waited STOP_TIMEOUT for it in silence
+    if loop == "libev":
+        monkeypatch.delenv("GEVENT_LOOP", raising=False)
+    else:
+        monkeypatch.setenv("GEVENT_LOOP", loop)
+    lab.write(SLOW_REPLY)
+    lab.run_subprocess(timeout=60).assert_outcomes(passed=2)

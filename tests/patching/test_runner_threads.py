@@ -73,7 +73,7 @@ TIMED_OUT = """
 def test_pytest_timeout_thread_method_fires(lab: Lab, patch: tuple[str]) -> None:
     # issue 10 item 4: patched, its timer thread was a greenlet that never ran.
     lab.write(TIMED_OUT)
-    result = lab.run_subprocess("-p", "timeout", "--timeout=1", "--timeout-method=thread", *patch)
+    result = lab.run_subprocess("-p", "timeout", "--timeout=0.5", "--timeout-method=thread", *patch)
     assert "Timeout" in result.stdout.str() + result.stderr.str()
     assert result.ret != 0
 

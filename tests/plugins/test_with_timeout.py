@@ -2,7 +2,7 @@
 
 Each body is stuck for far longer than the limit but ends by itself
 (``STUCK_FOR``), so a timeout that never fires shows as a passing inner test
-instead of a hang; the margin (1 s limit, 15 s body) is wide enough for load.
+instead of a hang; the margin (0.5 s limit, 15 s body) is wide enough for load.
 """
 
 from __future__ import annotations
@@ -44,14 +44,14 @@ BODIES += ["test_stuck_waiting_on_a_greenlet"]
 @pytest.mark.parametrize("body", BODIES)
 def test_signal_method_stops_a_stuck_test(lab: Lab, mode_args: tuple[str, ...], body: str) -> None:
     lab.write(STUCK)
-    result = lab.run_isolated(*mode_args, "--timeout=1", "--timeout-method=signal", "-k", body)
+    result = lab.run_isolated(*mode_args, "--timeout=0.5", "--timeout-method=signal", "-k", body)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*Failed: Timeout (>1.0s) from pytest-timeout.*"])
+    result.stdout.fnmatch_lines(["*Failed: Timeout (>0.5s) from pytest-timeout.*"])
 
 
 def _thread_method(lab: Lab, mode_args: tuple[str, ...], body: str) -> None:
     lab.write(STUCK)
-    result = lab.run_isolated(*mode_args, "--timeout=1", "--timeout-method=thread", "-k", body)
+    result = lab.run_isolated(*mode_args, "--timeout=0.5", "--timeout-method=thread", "-k", body)
     # The thread method dumps every stack and ends the process at once.
     result.stdout.fnmatch_lines(["*+ Timeout +*"])
     assert result.ret != 0

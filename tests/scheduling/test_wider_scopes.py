@@ -24,6 +24,7 @@ import gevent.event
 import pytest
 
 virtual = pytest.mark.gevent_virtual_time
+BEAT = 0.25  # a power of two: virtual beats add up exactly
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def heartbeat(spawn):
 
     def beating():
         while True:
-            gevent.sleep(1)
+            gevent.sleep(BEAT)
             beats.append(time.monotonic())
             beat.set()
 
@@ -53,13 +54,13 @@ def test_virtual_sets_the_heartbeat_up(heartbeat, gevent_clock):
     start = gevent_clock.time()
     for _ in range(3):
         next_beat(heartbeat, timeout=10)
-    assert heartbeat[0] == [start + 1, start + 2, start + 3]
+    assert heartbeat[0] == [start + BEAT, start + 2 * BEAT, start + 3 * BEAT]
 
 
 def test_real_time_after_it(heartbeat):
     real_start = real_monotonic()
     next_beat(heartbeat, timeout=60)
-    # its sleep became a real timer for the rest of its virtual second, then real ones
+    # its sleep became a real timer for the rest of its virtual beat, then real ones
     assert real_monotonic() - real_start > 0
 
 
@@ -71,7 +72,7 @@ def test_virtual_again(heartbeat, gevent_clock):
     next_beat(heartbeat, timeout=10)
     gevent_clock.autojump_threshold = 0  # its next sleep is virtual
     start = gevent_clock.time()
-    assert next_beat(heartbeat, timeout=10) == start + 1 == gevent_clock.time()
+    assert next_beat(heartbeat, timeout=10) == start + BEAT == gevent_clock.time()
 """
 
 # A second module, run after the first: the heartbeat is torn down before any hub dies.
