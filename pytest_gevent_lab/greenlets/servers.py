@@ -91,7 +91,7 @@ def _stop(served: _Served) -> bool:
     """Stop one server; False if its thread did not end in time."""
     if served.stop is not None:
         served.stop.send()
-    return served.finished.acquire(True, STOP_TIMEOUT)
+    return bool(served.finished.acquire(True, STOP_TIMEOUT))
 
 
 @pytest.fixture
