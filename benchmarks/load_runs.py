@@ -6,7 +6,8 @@ Starts ``--burners`` processes spinning on the CPU (``python -c "while True:
 pass"``), then runs each command ``--runs`` times, one after another in
 turn (so a change in the machine's load touches every command alike):
 
-- suite-xdist:  pytest -n 2 -p randomly       (the tox py3xx envs)
+- suite-xdist:  pytest -n 2 -p randomly       (the tox py311 env)
+- suite-xdist4: pytest -n 4 -p randomly       (the tox py310, py312, py313 and oldest envs)
 - suite-serial: pytest -p no:randomly         (the tox serial env)
 - examples:     pytest examples               (the main job)
 
@@ -36,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS: dict[str, tuple[str, ...]] = {
     "suite-xdist": ("-n", "2", "-p", "randomly"),
+    "suite-xdist4": ("-n", "4", "-p", "randomly"),
     "suite-serial": ("-p", "no:randomly"),
     "examples": ("examples",),
 }
