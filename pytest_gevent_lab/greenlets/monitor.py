@@ -77,6 +77,11 @@ class Orphan:
     def __init__(self, captured: Captured, owner: Owner) -> None:
         self.captured, self.owner = captured, owner
 
+    def whose(self) -> str:
+        if self.owner.kind == "session":
+            return "it belongs to no test (spawned at import or collection)"
+        return f"it belongs to {self.owner.name}, which had ended"
+
 
 @dataclass
 class _Heap:
@@ -310,7 +315,12 @@ class Monitor:
             captured.recorder, captured.moment = recorder, recorder.clock()
         with _lock:
             if owner.ended or owner.kind == "session":
-                self.orphans.append(Orphan(captured, owner))
+                orphan = Orphan(captured, owner)
+                self.orphans.append(orphan)
+                if recorder is not None:  # no test answers for it: marked as it happens
+                    from . import trace_marks
+
+                    trace_marks.orphan_error(orphan)
             elif owner.capture:
                 owner.errors.append(captured)
 

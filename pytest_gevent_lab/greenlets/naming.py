@@ -112,7 +112,7 @@ def describe(
         function = entry.function
     if function is None and isinstance(glet, gevent.Greenlet):
         function = glet.__dict__.get("_run")
-    site = site or (entry.site if entry is not None else _spawning_site(glet))
+    site = site or (entry.site if entry is not None else spawning_site(glet))
     text = f"{_qualified_name(function)}()" if function is not None else ""
     if site:
         text += f" spawned at {short_path(site)}"
@@ -159,7 +159,7 @@ def _first_user_code(traceback: TracebackType) -> Any:
     return tb.tb_frame.f_code if tb is not None else None
 
 
-def _spawning_site(glet: Any) -> str | None:
+def spawning_site(glet: Any) -> str | None:
     """The first line outside gevent and this plugin of gevent's record of the spawn."""
     frame = getattr(glet, "spawning_stack", None)  # kept when config.track_greenlet_tree
     internal = internal_files()

@@ -58,14 +58,9 @@ class GreenletsPlugin:
         for orphan in self.monitor.orphans:
             item = orphan.captured
             during = f"while {item.test} ran" if item.test else "outside any test"
-            whose = (
-                "it belongs to no test (spawned at import or collection)"
-                if orphan.owner.kind == "session"
-                else f"it belongs to {orphan.owner.name}, which had ended"
-            )
             lines.append(
                 f"{item.describe()} died with {type(item.error).__name__}: {item.error} "
-                f"{during}; {whose}. gevent printed its traceback."
+                f"{during}; {orphan.whose()}. gevent printed its traceback."
             )
         return lines
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..traces.recorder import Recorder
     from .lost_errors import Captured
+    from .monitor import Orphan
     from .owners import Owner, Spawned
 
 TEXT_LIMIT = 300  # characters of a tooltip: an exception's message can be a page
@@ -41,15 +42,27 @@ def spawned(recorder: Recorder, glet: Any, entry: Spawned) -> None:
 
 def lost_error(captured: Captured) -> None:
     """An error nobody retrieved, marked when it happened on the recorder that was on then."""
-    recorder, moment = captured.recorder, captured.moment
-    if recorder is None or moment is None:
-        return
+    if captured.recorder is not None and captured.moment is not None:
+        _error_mark(captured, "nothing retrieved it")
+
+
+def orphan_error(orphan: Orphan) -> None:
+    """An error of a greenlet no running test answers for, marked as it happens.
+
+    It fails no test (the session's summary lists it), so no later moment
+    decides that it was lost: the mark is made now, and says whose it is.
+    """
+    if orphan.captured.recorder is not None and orphan.captured.moment is not None:
+        _error_mark(orphan.captured, orphan.whose())
+
+
+def _error_mark(captured: Captured, why: str) -> None:
     error = captured.error
-    text = f"{type(error).__name__}: {error}"[:TEXT_LIMIT] + "; nothing retrieved it"
+    text = f"{type(error).__name__}: {error}"[:TEXT_LIMIT] + f"; {why}"
     glet = captured.context if _is_greenlet(captured.context) else None
     if glet is None:  # a callback's error, or a WSGI request's: the whole test's mark
         text = f"{captured.describe()} died with {text}"[:TEXT_LIMIT]
-    recorder.instant("error", glet, text, at=moment)
+    captured.recorder.instant("error", glet, text, at=captured.moment)
 
 
 def leaked(recorder: Recorder, alive: list[Any], owner: Owner | None) -> None:

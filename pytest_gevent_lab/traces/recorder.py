@@ -43,7 +43,7 @@ from typing import Any
 import greenlet
 from gevent.hub import Hub
 
-from ..greenlets.naming import GreenletNames
+from ..greenlets.naming import GreenletNames, short_path, spawning_site
 from .model import (
     INSTANT_KINDS,
     SPAN_KINDS,
@@ -345,6 +345,7 @@ class Recorder:
                 how = _how_it_ended(glet, glet in killed)
                 instants.append(Instant("death", runs[-1][1], self._seen[glet], how))
         instants += self._instants
+        instants += self._plain_spawns(slices, times)
 
         by_name = {self._seen[glet]: glet for glet in self._seen}
         lanes = []
@@ -366,6 +367,34 @@ class Recorder:
             pid=self._pid,
             switches=len(self._moves),
         )
+
+
+    def _plain_spawns(
+        self, slices: dict[Any, list[tuple[float, float]]], times: list[float]
+    ) -> list[Instant]:
+        """Spawn marks for the greenlets no check marked (plain ``gevent.spawn``).
+
+        Nothing sees a plain spawn happen; gevent keeps who spawned it and where.
+        The mark goes at the end of the spawner's last run before the greenlet's
+        first: the run that spawned it, since a start is queued when it is spawned
+        and nothing queued later can resume the running spawner first (unless a
+        schedule reorders the queue).
+        """
+        marked = {mark.lane for mark in self._instants if mark.kind == "spawn"}
+        found = []
+        for index, glet in self._started:
+            lane = self._seen[glet]
+            ref = getattr(glet, "spawning_greenlet", None)  # gevent's, with track_greenlet_tree
+            spawner = ref() if callable(ref) else None
+            if lane in marked or spawner is None or spawner not in self._seen:
+                continue
+            ends = [end for _, end in slices.get(spawner, ()) if end <= times[index]]
+            if ends:
+                site = spawning_site(glet)
+                where = f" at {short_path(site)}" if site else ""
+                text = f"spawned{where} by {self._seen[spawner]}"
+                found.append(Instant("spawn", ends[-1], lane, text))
+        return found
 
 
 def _check_kind(kind: str, valid: dict[str, str], what: str) -> None:

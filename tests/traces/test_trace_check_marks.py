@@ -167,13 +167,69 @@ def test_an_error_nobody_retrieved_is_marked_in_red_on_the_greenlet_that_died(
         assert lane == "boom"
         assert drawn.get("fill") == MARK_COLOURS["error"] == "#c62828"
         assert "ValueError: nobody looks" in title(drawn)
-    # only the tracked greenlet has a spawn mark: the tracker saw its spawn
+    # the tracked greenlet's spawn mark comes from the tracker, which saw the spawn
     (spawn,) = on(run.trace(stem("test_lost_error")), "spawn", "boom")
     line = line_of(run, "spawn(boom)")
     assert spawn["args"]["text"] == (
         f"spawned at test_module.py:{line} by test test_module.py::test_lost_error"
     )
-    assert marks(run.trace(stem("test_lost_plain_error")), "spawn") == []
+
+
+def test_a_plain_spawn_is_marked_where_its_spawner_ran(run_traced: RunTraced) -> None:
+    # gevent keeps who spawned a greenlet and where, not when: the mark sits at the
+    # end of the spawner's run before the greenlet's first
+    run = run_traced(CHECKS, "-k", "test_lost_plain_error")
+    trace = run.trace(stem("test_lost_plain_error"))
+    assert problems(trace) == []
+    (spawn,) = on(trace, "spawn", "boom")
+    line = line_of(run, "gevent.spawn(boom)")
+    assert spawn["args"]["text"] == f"spawned at test_module.py:{line} by main"
+    (start,) = on(trace, "start", "boom")
+    main_runs = [
+        event
+        for event in trace["traceEvents"]
+        if event["ph"] == "X" and event["tid"] == tids(trace)["main"]
+    ]
+    ends = [event["ts"] + event["dur"] for event in main_runs]
+    before = [end for end in ends if end <= start["ts"] + 0.01]
+    assert before
+    assert abs(spawn["ts"] - max(before)) < 0.01, (spawn["ts"], before)
+    assert sorted(
+        lane for lane, _ in svg_marks(parse(run.svg(stem("test_lost_plain_error"))), "spawn")
+    ) == ["boom"]
+
+
+def test_an_error_no_test_answers_for_is_marked_as_it_happens(run_traced: RunTraced) -> None:
+    source = """
+        import gevent
+        import pytest
+
+
+        def fails_later():
+            gevent.sleep(0.02)
+            raise RuntimeError("spawned at import")
+
+
+        gevent.spawn(fails_later)
+
+
+        @pytest.mark.gevent_trace
+        def test_runs_while_it_dies():
+            gevent.sleep(0.2)
+    """
+    run = run_traced(source)
+    run.result.assert_outcomes(passed=1)
+    run.result.stdout.fnmatch_lines(["*greenlet errors no test could be blamed for*"])
+    trace = run.trace(stem("test_runs_while_it_dies"))
+    assert problems(trace) == []
+    (error,) = on(trace, "error", "fails_later")
+    assert error["args"]["text"] == (
+        "RuntimeError: spawned at import; it belongs to no test (spawned at import or collection)"
+    )
+    (death,) = on(trace, "death", "fails_later")
+    assert error["ts"] <= death["ts"]
+    ((lane, _),) = svg_marks(parse(run.svg(stem("test_runs_while_it_dies"))), "error")
+    assert lane == "fails_later"
 
 
 def test_a_retrieved_error_is_a_death_not_an_error_mark(run_traced: RunTraced) -> None:
