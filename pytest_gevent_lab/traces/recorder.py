@@ -368,7 +368,6 @@ class Recorder:
             switches=len(self._moves),
         )
 
-
     def _plain_spawns(
         self, slices: dict[Any, list[tuple[float, float]]], times: list[float]
     ) -> list[Instant]:
