@@ -2,7 +2,9 @@
 
 - ``marker``: the claim marker's arguments, attached to each test at collection;
 - ``figures``: the ``record_figure`` fixture (``RecordFigure``, its type);
-- ``plugin``: each claimed test's verdict, filed where the run reports;
+- ``plugin``: the hooks: claim markers found at collection, reports handed to ``verdicts``;
+- ``verdicts``: each claimed test's verdict, filed where the run reports;
+- ``names``: what start-up needs (the marker line, the property, the section);
 - ``table``: the claims table of the terminal summary.
 
 PYTEST_DONT_REWRITE

@@ -11,7 +11,7 @@ from typing import Protocol
 import pytest
 
 from .. import results
-from .marker import CLAIM_PROPERTY
+from .names import CLAIM_PROPERTY
 
 
 class RecordFigure(Protocol):

@@ -16,19 +16,11 @@ from typing import Any, TypedDict
 import pytest
 
 from .. import results
+from .names import CLAIM_PROPERTY, NAME
 
-MARKER = (
-    "claim(id, text, *, source=None, verdict='holds'): this test checks a stated claim; "
-    "it passes when the claim's verdict ('holds', 'does not hold', or 'changed since "
-    "<when>', e.g. 'changed since gevent 1.4') is what it measures. The terminal summary "
-    "prints a claims table."
-)
 VERDICTS = ("holds", "does not hold")
 CHANGED = "changed since "  # + what it changed since: the article, a version, a date
 UNVERIFIED = "unverified"
-SECTION = "claims"
-
-CLAIM_PROPERTY = "gevent_lab.claim"
 
 
 class Claim(TypedDict):
@@ -97,7 +89,7 @@ def attach_claims(report: pytest.CollectReport) -> pytest.CollectReport:
     for node in report.result:
         if not isinstance(node, pytest.Item):
             continue
-        for mark in node.iter_markers("claim"):
+        for mark in node.iter_markers(NAME):
             try:
                 claim = claim_of(mark)
             except ClaimMarkerError as error:

@@ -26,7 +26,19 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-from .clock import VirtualClock
+from typing import TYPE_CHECKING, Any
+
 from .virtual_time import add_options, configure, gevent_clock
 
+if TYPE_CHECKING:
+    from .clock import VirtualClock
+
 __all__ = ["VirtualClock", "add_options", "configure", "gevent_clock"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "VirtualClock":  # the clock's module is imported once a clock starts
+        from .clock import VirtualClock
+
+        return VirtualClock
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

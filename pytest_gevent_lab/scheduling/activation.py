@@ -25,8 +25,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .clock import VirtualClock
-
-VIRTUAL_BOUND = 86_400.0  # one virtual day
+from .names import VIRTUAL_BOUND
 
 
 class _Machinery(NamedTuple):

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..interleaving import timeline
-from .schedule_settings import RUNS_OPTION, SEED_OPTION, RunPlan
+from .names import RUNS_OPTION, SEED_OPTION
+from .schedule_settings import RunPlan
 from .steps import Step
 
 

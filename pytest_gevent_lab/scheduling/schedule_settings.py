@@ -22,19 +22,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from .names import SCHEDULES_MARKER as MARKER
+from .names import SPEEDUP_MARKER
 from .strategies import STRATEGIES
 
-MARKER = "gevent_schedules"
-SPEEDUP_MARKER = "concurrent_speedup"
-RUNS_OPTION = "--gevent-schedules"
-SEED_OPTION = "--gevent-schedule-seed"
 SEED_LIMIT = 2**32  # seeds are 0 ... 2**32 - 1
-MARKER_LINE = (
-    f"{MARKER}(runs=100, seed=None, strategy='random'): run the test body once per explored "
-    "schedule (greenlets, callbacks, I/O and same-instant timers ready together run in a "
-    "seeded order; strategies: random, pct); a failure prints the seed that replays it with "
-    f"{SEED_OPTION}=S (gevent-lab)."
-)
 
 
 @dataclass(frozen=True)

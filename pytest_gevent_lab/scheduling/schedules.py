@@ -5,7 +5,9 @@ The exploring order is installed in a wrapper around setup and removed in a
 sockets the test's fixtures open get ordered I/O watchers; between the runs
 of the body (``schedule_runs``, from ``pytest_pyfunc_call``) it keeps
 gevent's own order. The per-test hooks are registered only when a collected
-test explores schedules, and gevent is imported only then.
+test explores schedules, and gevent is imported only then; the markers'
+parsing (``schedule_settings``, with the strategies) only when a test carries
+the marker or an option asks for schedules.
 
 PYTEST_DONT_REWRITE
 """
@@ -13,24 +15,27 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ..options import group
-from . import schedule_settings as settings
+from .names import RUNS_OPTION, SCHEDULES_MARKER, SCHEDULES_MARKER_LINE, SEED_OPTION
+
+if TYPE_CHECKING:
+    from .schedule_settings import RunPlan
 
 PLUGIN_NAME = "gevent_lab_schedules"
 RUNS_NAME = PLUGIN_NAME + ".runs"
 
-_plan_key = pytest.StashKey["settings.RunPlan | str"]()  # a str: the marker's error
+_plan_key: pytest.StashKey[RunPlan | str] = pytest.StashKey()  # a str: the marker's error
 _installed_key = pytest.StashKey[tuple[Any, Any]]()  # (controlled loop, ExploringOrder)
 
 
 def add_options(parser: pytest.Parser) -> None:
     options = group(parser)
     options.addoption(
-        settings.RUNS_OPTION,
+        RUNS_OPTION,
         metavar="N",
         default=None,
         dest="gevent_schedules",
@@ -38,7 +43,7 @@ def add_options(parser: pytest.Parser) -> None:
         "schedules (overrides the runs of gevent_schedules markers).",
     )
     options.addoption(
-        settings.SEED_OPTION,
+        SEED_OPTION,
         metavar="S",
         default=None,
         dest="gevent_schedule_seed",
@@ -48,7 +53,7 @@ def add_options(parser: pytest.Parser) -> None:
 
 
 def configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", settings.MARKER_LINE)
+    config.addinivalue_line("markers", SCHEDULES_MARKER_LINE)
     config.pluginmanager.register(SchedulesPlugin(config), PLUGIN_NAME)
 
 
@@ -56,12 +61,14 @@ class SchedulesPlugin:
     """Which tests explore schedules (checked at collection), and the header line."""
 
     def __init__(self, config: pytest.Config) -> None:
-        self.every_test = settings.parse_option(
-            config.getoption("gevent_schedules"), settings.RUNS_OPTION, 1
-        )
-        self.seed = settings.parse_option(
-            config.getoption("gevent_schedule_seed"), settings.SEED_OPTION, 0, settings.SEED_LIMIT
-        )
+        self.every_test: int | None = None
+        self.seed: int | None = None
+        runs, seed = config.getoption("gevent_schedules"), config.getoption("gevent_schedule_seed")
+        if runs is not None or seed is not None:
+            from . import schedule_settings as settings
+
+            self.every_test = settings.parse_option(runs, RUNS_OPTION, 1)
+            self.seed = settings.parse_option(seed, SEED_OPTION, 0, settings.SEED_LIMIT)
 
     def pytest_report_header(self) -> list[str]:
         lines = []
@@ -77,7 +84,10 @@ class SchedulesPlugin:
         return lines
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        settings.check_collected(metafunc)
+        if metafunc.definition.get_closest_marker(SCHEDULES_MARKER) is not None:
+            from . import schedule_settings as settings
+
+            settings.check_collected(metafunc)
 
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
@@ -86,10 +96,14 @@ class SchedulesPlugin:
         for item in items:
             if not isinstance(item, pytest.Function):
                 continue  # only a Python function body can be called once per schedule
+            if self.every_test is None and item.get_closest_marker(SCHEDULES_MARKER) is None:
+                continue
+            from . import schedule_settings as settings
+
             try:
                 plan = settings.resolve(item, self.every_test, self.seed)
             except ValueError as error:  # an item type pytest_generate_tests did not see
-                item.stash[_plan_key] = f"{item.nodeid}: @pytest.mark.{settings.MARKER}: {error}"
+                item.stash[_plan_key] = f"{item.nodeid}: @pytest.mark.{SCHEDULES_MARKER}: {error}"
                 used = True
                 continue
             if plan is not None:
@@ -125,7 +139,7 @@ class ScheduleRuns:
         __tracebackhide__ = True
         plan = pyfuncitem.stash.get(_plan_key, None)
         installed = pyfuncitem.stash.get(_installed_key, None)
-        if not isinstance(plan, settings.RunPlan) or installed is None:
+        if plan is None or isinstance(plan, str) or installed is None:
             return None
         from .schedule_runs import call_explored
 

@@ -17,15 +17,8 @@ from dataclasses import dataclass
 import pytest
 
 from .clock import check_threshold
-
-MARKER = "gevent_virtual_time"
-FIXTURE = "gevent_clock"
-SPEEDUP_MARKER = "concurrent_speedup"
-MARKER_LINE = (
-    f"{MARKER}(autojump_threshold=0.0): run this test on a virtual clock: sleeps, timeouts "
-    "and timers take no real time; once nothing has run and no I/O has become ready for "
-    "autojump_threshold real seconds, the clock jumps to the next timer (gevent-lab)."
-)
+from .names import FIXTURE, SPEEDUP_MARKER
+from .names import VIRTUAL_MARKER as MARKER
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 Hook order matters: the clock starts in a wrapper around setup, before any
 fixture (and before the call, so the plugin's own gevent timeout counts virtual
 seconds), and stops in a ``tryfirst`` wrapper around teardown, after the leak
-checks (so killing a leaked greenlet waits virtual seconds).
+checks (so killing a leaked greenlet waits virtual seconds). The markers'
+parsing (``settings``) is imported when a test carries the marker or the
+fixture, or every test runs on a virtual clock; the clock itself when one starts.
 
 PYTEST_DONT_REWRITE
 """
@@ -12,23 +14,26 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ..greenlets.owners import tracker_key
 from ..greenlets.settings import for_item as per_test_settings  # the test's gevent_timeout
 from ..traces.current import recorder_of
-from . import settings
-from .activation import VIRTUAL_BOUND, VirtualTest
-from .clock import VirtualClock
+from .names import FIXTURE, VIRTUAL_BOUND, VIRTUAL_MARKER, VIRTUAL_MARKER_LINE
+
+if TYPE_CHECKING:
+    from .activation import VirtualTest
+    from .clock import VirtualClock
+    from .settings import VirtualTimeSpec
 
 PLUGIN_NAME = "gevent_lab_virtual_time"
 OPTION = "--gevent-virtual-time"
 INI = "gevent_virtual_time"
 
-_spec_key = pytest.StashKey["settings.VirtualTimeSpec | str"]()  # a str: the marker's error
-_active_key = pytest.StashKey[VirtualTest]()
+_spec_key: pytest.StashKey[VirtualTimeSpec | str] = pytest.StashKey()  # a str: the marker's error
+_active_key: pytest.StashKey[VirtualTest] = pytest.StashKey()
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -50,7 +55,7 @@ def add_options(parser: pytest.Parser) -> None:
 
 
 def configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", settings.MARKER_LINE)
+    config.addinivalue_line("markers", VIRTUAL_MARKER_LINE)
     config.pluginmanager.register(VirtualTimePlugin(config), PLUGIN_NAME)
 
 
@@ -70,17 +75,31 @@ class VirtualTimePlugin:
         ]
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        settings.check_collected(metafunc)
+        definition = metafunc.definition
+        if definition.get_closest_marker(VIRTUAL_MARKER) is not None or (
+            FIXTURE in metafunc.fixturenames
+        ):
+            from . import settings
+
+            settings.check_collected(metafunc)
 
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
         used = False
         for item in items:
+            if not (
+                self.every_test
+                or FIXTURE in getattr(item, "fixturenames", ())
+                or item.get_closest_marker(VIRTUAL_MARKER) is not None
+            ):
+                continue
+            from . import settings
+
             try:
                 spec = settings.resolve(item, self.every_test)
             except ValueError as error:  # an item type pytest_generate_tests did not see
-                item.stash[_spec_key] = f"{item.nodeid}: @pytest.mark.{settings.MARKER}: {error}"
+                item.stash[_spec_key] = f"{item.nodeid}: @pytest.mark.{VIRTUAL_MARKER}: {error}"
                 used = True
                 continue
             if spec is not None:
@@ -105,6 +124,8 @@ class VirtualTimeRuns:
         if isinstance(spec, str):
             pytest.fail(spec, pytrace=False)
         if spec is not None and _active_key not in item.stash:
+            from .activation import VirtualTest
+
             test = VirtualTest(
                 item.nodeid,
                 spec.autojump_threshold,
@@ -160,7 +181,7 @@ def gevent_clock(request: pytest.FixtureRequest) -> VirtualClock:
         pytest.fail(
             f"{request.node.nodeid}: gevent_clock was requested after setup began "
             "(request.getfixturevalue?); request it as a test argument, or mark the test "
-            f"@pytest.mark.{settings.MARKER}, so that the clock starts before setup",
+            f"@pytest.mark.{VIRTUAL_MARKER}, so that the clock starts before setup",
             pytrace=False,
         )
     clock: VirtualClock = test.clock
