@@ -16,7 +16,9 @@
   tests explore and with which seeds, the pytest hooks and options, one body run per
   schedule, and what a failure says;
 - ``serial_spawns``: ``one_greenlet_at_a_time()``, every greenlet started on the hub
-  running after the previous one (for ``concurrent_speedup``'s sequential run).
+  running after the previous one (for ``concurrent_speedup``'s sequential run);
+- ``names``: what start-up needs (markers, the fixture, options); ``per_test``: the
+  teardown and protocol wrappers both per-test plugins end their tests with.
 
 Importing this package imports neither gevent nor greenlet; the loop machinery
 is imported when the first virtual-time or exploring test starts.

@@ -21,6 +21,7 @@ import pytest
 
 from ..options import group
 from .names import RUNS_OPTION, SCHEDULES_MARKER, SCHEDULES_MARKER_LINE, SEED_OPTION
+from .per_test import EndsAfterTeardown
 
 if TYPE_CHECKING:
     from .schedule_settings import RunPlan
@@ -114,7 +115,7 @@ class SchedulesPlugin:
             config.pluginmanager.register(ScheduleRuns(), RUNS_NAME)
 
 
-class ScheduleRuns:
+class ScheduleRuns(EndsAfterTeardown):
     """Installs the exploring order of each exploring test and runs its body per schedule."""
 
     @pytest.hookimpl(wrapper=True, trylast=True)
@@ -145,29 +146,13 @@ class ScheduleRuns:
 
         return call_explored(pyfuncitem, plan, installed[1])
 
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, object, object]:
-        __tracebackhide__ = True
-        try:
-            return (yield)
-        finally:
-            _remove(item)
+    def end(self, item: pytest.Item) -> None:
+        installed = item.stash.get(_installed_key, None)
+        if installed is not None:
+            del item.stash[_installed_key]
+            from .order import FIFO
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
-        try:
-            return (yield)
-        finally:  # teardown always runs; this is for an interrupted protocol
-            _remove(item)
-
-
-def _remove(item: pytest.Item) -> None:
-    installed = item.stash.get(_installed_key, None)
-    if installed is not None:
-        del item.stash[_installed_key]
-        from .order import FIFO
-
-        loop, order = installed
-        order.end()
-        if loop.order is order:
-            loop.set_order(FIFO)
+            loop, order = installed
+            order.end()
+            if loop.order is order:
+                loop.set_order(FIFO)

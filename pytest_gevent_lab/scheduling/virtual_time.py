@@ -22,6 +22,7 @@ from ..greenlets.owners import tracker_key
 from ..greenlets.settings import for_item as per_test_settings  # the test's gevent_timeout
 from ..traces.current import recorder_of
 from .names import FIXTURE, VIRTUAL_BOUND, VIRTUAL_MARKER, VIRTUAL_MARKER_LINE
+from .per_test import EndsAfterTeardown
 
 if TYPE_CHECKING:
     from .activation import VirtualTest
@@ -113,7 +114,7 @@ class VirtualTimePlugin:
 RUNS_NAME = PLUGIN_NAME + ".runs"
 
 
-class VirtualTimeRuns:
+class VirtualTimeRuns(EndsAfterTeardown):
     """Starts and stops the clock of each virtual-time test."""
 
     # trylast: the innermost wrapper, so that an error here (a failed start) passes through
@@ -139,19 +140,11 @@ class VirtualTimeRuns:
                 recorder.use_clock(clock.time)
         return (yield)
 
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, object, object]:
-        try:
-            return (yield)
-        finally:
-            _end(item)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
-        try:
-            return (yield)
-        finally:  # teardown always runs; this is for an interrupted protocol
-            _end(item)
+    def end(self, item: pytest.Item) -> None:
+        test = item.stash.get(_active_key, None)
+        if test is not None:
+            del item.stash[_active_key]
+            test.end()
 
 
 def _test_greenlets(config: pytest.Config) -> list[Any]:
@@ -159,13 +152,6 @@ def _test_greenlets(config: pytest.Config) -> list[Any]:
 
     owner = config.stash[tracker_key].test
     return owned_greenlets(owner) if owner is not None else []
-
-
-def _end(item: pytest.Item) -> None:
-    test = item.stash.get(_active_key, None)
-    if test is not None:
-        del item.stash[_active_key]
-        test.end()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ RECORD = """
         loaded = sorted(m for m in sys.modules if m.startswith("pytest_gevent_lab.scheduling."))
         Path("loaded.txt").write_text(" ".join(name.rpartition(".")[2] for name in loaded))
 """
-AT_START = ["names", "schedules", "virtual_time"]
+AT_START = ["names", "per_test", "schedules", "virtual_time"]
 PLAIN = """
     import gevent
 
