@@ -385,7 +385,11 @@ class Recorder:
             lane = self._seen[glet]
             ref = getattr(glet, "spawning_greenlet", None)  # gevent's, with track_greenlet_tree
             spawner = ref() if callable(ref) else None
+            # A hub is started by the first switch to it, not spawned (gevent records
+            # its spawner all the same).
             if lane in marked or spawner is None or spawner not in self._seen:
+                continue
+            if isinstance(glet, Hub):
                 continue
             ends = [end for _, end in slices.get(spawner, ()) if end <= times[index]]
             if ends:

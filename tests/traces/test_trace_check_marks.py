@@ -199,6 +199,15 @@ def test_a_plain_spawn_is_marked_where_its_spawner_ran(run_traced: RunTraced) ->
     ) == ["boom"]
 
 
+def test_a_hub_started_during_the_test_gets_no_spawn_mark(run_traced: RunTraced) -> None:
+    # In a fresh process the first gevent call of the first test starts the hub: gevent
+    # records a spawner for it too, but nothing spawned it (seen on the hub's lane at first)
+    run = run_traced(CHECKS, "-k", "test_lost_plain_error", subprocess=True)
+    trace = run.trace(stem("test_lost_plain_error"))
+    assert on(trace, "start", "hub")  # the hub's first run is in this recording
+    assert [mark["tid"] for mark in marks(trace, "spawn")] == [tids(trace)["boom"]]
+
+
 def test_an_error_no_test_answers_for_is_marked_as_it_happens(run_traced: RunTraced) -> None:
     source = """
         import gevent
