@@ -16,17 +16,31 @@ if TYPE_CHECKING:
 
 
 FORKED_CHILD = """
-    import os, gevent
+    import os, time, gevent
+    from gevent.monkey import get_original
 
     def boom():
         raise ValueError("died in the child")
+
+    def wait_for(pid):
+        # The OS's own waitpid, polled: gevent's (patched) waits for its SIGCHLD
+        # watcher, which on Python 3.12 under load once never reported the exit.
+        waitpid, deadline = get_original("os", "waitpid"), time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if waitpid(pid, os.WNOHANG) != (0, 0):
+                    return
+            except ChildProcessError:  # gevent's watcher reaped it first: it has exited
+                return
+            time.sleep(0.01)
+        raise TimeoutError("the child did not exit")
 
     def test_child_greenlet_error_is_visible(capfd):
         pid = {fork}
         if pid == 0:
             gevent.spawn(boom).join()
             os._exit(0)
-        os.waitpid(pid, 0)
+        wait_for(pid)
         assert "ValueError: died in the child" in capfd.readouterr().err
 
     def test_the_parent_is_still_watched(spawn):
