@@ -10,30 +10,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from child_processes import WAIT_FOR_CHILD
 
 if TYPE_CHECKING:
     from conftest import Lab
 
 
 FORKED_CHILD = """
-    import os, time, gevent
-    from gevent.monkey import get_original
+    import os, gevent
 
     def boom():
         raise ValueError("died in the child")
-
-    def wait_for(pid):
-        # The OS's own waitpid, polled: gevent's (patched) waits for its SIGCHLD
-        # watcher, which on Python 3.12 under load once never reported the exit.
-        waitpid, deadline = get_original("os", "waitpid"), time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if waitpid(pid, os.WNOHANG) != (0, 0):
-                    return
-            except ChildProcessError:  # gevent's watcher reaped it first: it has exited
-                return
-            time.sleep(0.01)
-        raise TimeoutError("the child did not exit")
 
     def test_child_greenlet_error_is_visible(capfd):
         pid = {fork}
@@ -55,7 +42,7 @@ def test_a_forked_child_reports_its_greenlet_errors_as_gevent_does(
 ) -> None:
     # issue 16 item 1 (found through gipc): the child inherited the parent's
     # per-test capture and printed nothing.
-    lab.write(FORKED_CHILD.replace("{fork}", fork))
+    lab.write(WAIT_FOR_CHILD, FORKED_CHILD.replace("{fork}", fork))
     result = lab.run_patched() if patched else lab.run_subprocess()
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["FAILED *::test_the_parent_is_still_watched*"])

@@ -11,16 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from child_processes import WAIT_FOR_CHILD
 
 if TYPE_CHECKING:
     from conftest import Lab
 
 CHILD_ERROR = """
     import os
-    import time
-
     import gevent
-    from gevent.monkey import get_original
 
     FORK = {fork}
 
@@ -34,20 +32,7 @@ CHILD_ERROR = """
         if pid == 0:
             gevent.spawn(boom).join()
             os._exit(0)
-        # Polled with the OS's own waitpid: gevent's (patched runs) answers from its
-        # SIGCHLD watcher, which once in ~50 loaded runs never reported the exit within
-        # 30 s; how the parent waits is not what this test checks.
-        waitpid = get_original("os", "waitpid")
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if waitpid(pid, os.WNOHANG) != (0, 0):
-                    break
-            except ChildProcessError:  # gevent's watcher reaped it first: it has exited
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError("the child did not exit")  # not the verdict asserted
-            time.sleep(0.01)
+        wait_for(pid)  # child_processes.WAIT_FOR_CHILD
         assert "ValueError: died in the child" in capfd.readouterr().err
 """
 FORKS = {"os.fork": "os.fork", "gevent.fork": "gevent.fork"}
@@ -56,7 +41,7 @@ FORKS = {"os.fork": "os.fork", "gevent.fork": "gevent.fork"}
 @pytest.mark.parametrize("fork", list(FORKS))
 def test_child_error_visible_without_the_plugin(lab: Lab, fork: str) -> None:
     """The control: gevent prints the child's error."""
-    lab.write(CHILD_ERROR.format(fork=FORKS[fork]))
+    lab.write(WAIT_FOR_CHILD, CHILD_ERROR.format(fork=FORKS[fork]))
     result = lab.run_isolated("-p", "no:gevent_lab")
     result.assert_outcomes(passed=1)
 
@@ -64,7 +49,7 @@ def test_child_error_visible_without_the_plugin(lab: Lab, fork: str) -> None:
 @pytest.mark.parametrize("mode", [(), ("--gevent-patch",)], ids=["plain", "patched"])
 @pytest.mark.parametrize("fork", list(FORKS))
 def test_child_error_visible_with_the_plugin(lab: Lab, fork: str, mode: tuple[str, ...]) -> None:
-    lab.write(CHILD_ERROR.format(fork=FORKS[fork]))
+    lab.write(WAIT_FOR_CHILD, CHILD_ERROR.format(fork=FORKS[fork]))
     result = lab.run_isolated(*mode)
     result.stdout.no_fnmatch_line(
         "*TimeoutError: the child did not exit*"
