@@ -387,9 +387,7 @@ class Recorder:
             spawner = ref() if callable(ref) else None
             # A hub is started by the first switch to it, not spawned (gevent records
             # its spawner all the same).
-            if lane in marked or spawner is None or spawner not in self._seen:
-                continue
-            if isinstance(glet, Hub):
+            if lane in marked or isinstance(glet, Hub) or spawner not in self._seen:
                 continue
             ends = [end for _, end in slices.get(spawner, ()) if end <= times[index]]
             if ends:
