@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .. import results
+from ..markers import carries
 from .names import CLAIM_PROPERTY, MARKER, NAME, SECTION
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class ClaimsPlugin:
 
 
 def _claimed(node: Any) -> bool:
-    return isinstance(node, pytest.Item) and node.get_closest_marker(NAME) is not None
+    return isinstance(node, pytest.Item) and carries(node, NAME)
 
 
 def configure(config: pytest.Config) -> None:

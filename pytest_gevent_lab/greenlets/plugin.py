@@ -8,8 +8,9 @@ checks, after every function-scoped fixture has been torn down.
 Cost: this runs for every test of every run that has the plugin installed,
 most of which never touch gevent. Nothing here imports gevent: the monitor
 (greenlets.monitor) starts when gevent is first seen in ``sys.modules``, and
-until then a test costs a few attribute writes. The call hook is a plain one;
-the wrapper that times a call is registered only when some test needs it.
+until then a test costs a few attribute writes, and the call hook that raises
+errors is registered when it starts. The wrapper that times a call is
+registered only when some test needs it.
 
 PYTEST_DONT_REWRITE
 """
@@ -71,6 +72,8 @@ class GreenletsPlugin:
 
             self.monitor = Monitor(self.tracker)
             self.monitor.start()
+            # Only the monitor files errors: until it runs, the call has none to raise.
+            self.config.pluginmanager.register(CallErrors(self), "gevent_lab.greenlets.call")
         return self.monitor
 
     # --- collection: a bad marker is a collection error naming the test ---
@@ -122,9 +125,11 @@ class GreenletsPlugin:
 
     def _fixture_ended(self, owner: Owner) -> None:
         __tracebackhide__ = True
+        owner.ended = True
+        if not owner.spawned and not owner.errors:
+            return  # the common case (any plugin's session fixture): no gevent import for it
         from . import leaks, lost_errors
 
-        owner.ended = True
         errors: list[Exception] = []
         leak = leaks.tracked_leak(owner)
         if leak is not None:
@@ -146,13 +151,6 @@ class GreenletsPlugin:
             monitor.phase = "setup"
         yield
         self._raise_errors(item, "setup")
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> None:
-        # trylast: after the test function ran (a failed test reports its
-        # greenlets' errors at teardown, naming the phase they happened in).
-        __tracebackhide__ = True
-        self._raise_errors(item, "call")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -211,6 +209,20 @@ class GreenletsPlugin:
     def pytest_sessionfinish(self) -> None:
         if self.monitor is not None:
             self.monitor.stop()
+
+
+class CallErrors:
+    """Fails the call phase with the errors its greenlets died of."""
+
+    def __init__(self, plugin: GreenletsPlugin) -> None:
+        self.plugin = plugin
+
+    # trylast: after the test function ran (a failed test reports its
+    # greenlets' errors at teardown, naming the phase they happened in).
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        __tracebackhide__ = True
+        self.plugin._raise_errors(item, "call")
 
 
 def _location(item: pytest.Item) -> tuple[str, int]:

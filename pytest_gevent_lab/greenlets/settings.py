@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import pytest
 
+from ..markers import closest
 from ..options import cli_or_ini, group, parse_seconds
 
 MARKERS = (
@@ -63,6 +64,7 @@ SETTINGS = {
     ),
 }
 ALLOW_ERRORS = "gevent_allow_errors"
+_MARKER_NAMES = frozenset((*SETTINGS, ALLOW_ERRORS))
 
 
 class Settings(NamedTuple):
@@ -116,12 +118,7 @@ def resolve(item: pytest.Item) -> Settings:
     One pass over the item's markers, closest first: this runs for every test.
     """
     settings = item.config.stash[_defaults_key]
-    seen: set[str] = set()
-    for marker in item.iter_markers():
-        name = marker.name
-        if name in seen or not (name in SETTINGS or name == ALLOW_ERRORS):
-            continue
-        seen.add(name)
+    for name, marker in closest(item, _MARKER_NAMES).items():
         if name == ALLOW_ERRORS:
             if marker.args or marker.kwargs:
                 raise pytest.Collector.CollectError(

@@ -20,10 +20,12 @@ from typing import Any
 import pytest
 
 from .. import results
+from ..markers import carries
 from ..options import group
 from . import native, process, xdist
 from .process import LAUNCHER, PatchReport
 
+NEEDS_PATCH = "needs_gevent_patch"
 MARKERS = (
     "needs_gevent_patch: skip this test unless the run is monkey-patched "
     "(pytest --gevent-patch, or python -m pytest_gevent_lab).",
@@ -245,8 +247,8 @@ class PatchingPlugin:
             f"{node.nodeid}: @pytest.mark.needs_gevent_patch takes no arguments, got "
             f"args={mark.args!r} kwargs={mark.kwargs!r}; write it bare"
             for node in report.result
-            if isinstance(node, pytest.Item)
-            for mark in node.iter_markers("needs_gevent_patch")
+            if isinstance(node, pytest.Item) and carries(node, NEEDS_PATCH)
+            for mark in node.iter_markers(NEEDS_PATCH)
             if mark.args or mark.kwargs
         ]
         if problems:
@@ -263,7 +265,7 @@ class PatchingPlugin:
             reason="needs --gevent-patch: this test only makes sense in a monkey-patched run"
         )
         for item in items:
-            if item.get_closest_marker("needs_gevent_patch"):
+            if carries(item, NEEDS_PATCH):
                 item.add_marker(skip)
 
     def pytest_sessionfinish(self) -> None:

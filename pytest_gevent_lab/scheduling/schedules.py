@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..markers import carries
 from ..options import group
 from .names import RUNS_OPTION, SCHEDULES_MARKER, SCHEDULES_MARKER_LINE, SEED_OPTION
 from .per_test import EndsAfterTeardown
@@ -85,7 +86,7 @@ class SchedulesPlugin:
         return lines
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        if metafunc.definition.get_closest_marker(SCHEDULES_MARKER) is not None:
+        if carries(metafunc.definition, SCHEDULES_MARKER):
             from . import schedule_settings as settings
 
             settings.check_collected(metafunc)
@@ -97,7 +98,7 @@ class SchedulesPlugin:
         for item in items:
             if not isinstance(item, pytest.Function):
                 continue  # only a Python function body can be called once per schedule
-            if self.every_test is None and item.get_closest_marker(SCHEDULES_MARKER) is None:
+            if self.every_test is None and not carries(item, SCHEDULES_MARKER):
                 continue
             from . import schedule_settings as settings
 

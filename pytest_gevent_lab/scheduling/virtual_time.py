@@ -20,6 +20,7 @@ import pytest
 
 from ..greenlets.owners import tracker_key
 from ..greenlets.settings import for_item as per_test_settings  # the test's gevent_timeout
+from ..markers import carries
 from ..traces.current import recorder_of
 from .names import FIXTURE, VIRTUAL_BOUND, VIRTUAL_MARKER, VIRTUAL_MARKER_LINE
 from .per_test import EndsAfterTeardown
@@ -77,9 +78,7 @@ class VirtualTimePlugin:
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         definition = metafunc.definition
-        if definition.get_closest_marker(VIRTUAL_MARKER) is not None or (
-            FIXTURE in metafunc.fixturenames
-        ):
+        if carries(definition, VIRTUAL_MARKER) or FIXTURE in metafunc.fixturenames:
             from . import settings
 
             settings.check_collected(metafunc)
@@ -92,7 +91,7 @@ class VirtualTimePlugin:
             if not (
                 self.every_test
                 or FIXTURE in getattr(item, "fixturenames", ())
-                or item.get_closest_marker(VIRTUAL_MARKER) is not None
+                or carries(item, VIRTUAL_MARKER)
             ):
                 continue
             from . import settings

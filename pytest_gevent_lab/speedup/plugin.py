@@ -12,6 +12,7 @@ import pytest
 
 from .. import results
 from ..failures import fail_collection
+from ..markers import carries
 from ..options import group
 from . import names
 
@@ -54,7 +55,8 @@ class SpeedupPlugin:
             from .marker import parse_rounds_option
 
             self.rounds = parse_rounds_option(rounds)
-        self.marked = False  # some collected test carries the marker
+        self.config = config
+        self.marked = False  # some collected test carries the marker (MarkedCalls registered)
         self.sink = results.sink(config)
         self.sink.on_report(names.PROPERTY, self._file, per_attempt=True)
         self.sink.forget_per_attempt(*names.FLAT_PROPERTIES)
@@ -84,22 +86,31 @@ class SpeedupPlugin:
         # Per collector: every wrong marker of a module is named, not only the first.
         report = yield
         items = [node for node in report.result if isinstance(node, pytest.Item)]
-        marked = [item for item in items if item.get_closest_marker(names.NAME) is not None]
+        marked = [item for item in items if carries(item, names.NAME)]
         if marked:
             from .marker import problem_of
 
-            self.marked = True
+            if not self.marked:  # the per-test hook costs every test: only in runs that use it
+                self.config.pluginmanager.register(
+                    MarkedCalls(self.rounds), "gevent_lab.speedup.calls"
+                )
+                self.marked = True
             problems = [problem_of(item) for item in marked]
             fail_collection(report, [problem for problem in problems if problem is not None])
         return report
+
+
+class MarkedCalls:
+    """Calls the body of each marked test; registered only once a collected test is marked."""
+
+    def __init__(self, rounds: int | None) -> None:
+        self.rounds = rounds
 
     # tryfirst: a marked test's body is called by us, repeatedly; returning True
     # keeps pytest's own pytest_pyfunc_call from calling it once more.
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
         __tracebackhide__ = True
-        if not self.marked:  # the common case: no marker in the whole run
-            return None
         from . import runs
 
         return runs.call_marked(pyfuncitem, self.rounds)
