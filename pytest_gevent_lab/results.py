@@ -60,6 +60,7 @@ def add_options(parser: pytest.Parser) -> None:
 def attach(item: pytest.Item, key: str, value: object) -> None:
     """Carry ``value`` with ``item``'s reports to the process that reports (see module doc)."""
     item.user_properties.append((key, value))
+    sink(item.config).file_reports()
 
 
 def add_figure(item: pytest.Item, figure: Figure) -> None:
@@ -100,10 +101,22 @@ class Results:
         self._parts: dict[str, Callable[[], object]] = {}
         self._filers: dict[str, Filer] = {}
         self._terminal: list[_TerminalSection] = []
+        self._filing: _Filing | None = None
         # Under xdist a worker's reports are filed by the controller, not here.
         self._files_reports = not hasattr(config, "workerinput")
-        self._rerun: set[str] = set()  # node ids whose running attempt will be rerun
         self._per_attempt = {FIGURE_PROPERTY}
+        if self._files_reports and getattr(config.option, "dist", "no") != "no":
+            self.file_reports()  # an xdist controller: its workers attach, it never sees them do it
+
+    def file_reports(self) -> None:
+        """Look at every test report from now on (the first ``attach`` calls it).
+
+        The per-test hooks cost every test of every run, and most runs attach
+        nothing: they are registered only once something is attached.
+        """
+        if self._filing is None:
+            self._filing = _Filing(self)
+            self.config.pluginmanager.register(self._filing, "gevent_lab.results.filing")
 
     def on_report(self, key: str, filer: Filer, *, per_attempt: bool = False) -> None:
         """File ``key``'s values; ``per_attempt``: a new attempt of the test drops the old."""
@@ -132,31 +145,6 @@ class Results:
         self._terminal.append(_TerminalSection(title, sep, lines))
 
     # --- hooks ---
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        # A test pytest-rerunfailures runs again keeps its item, and so the
-        # figures and results of the failed attempt: they are not this one's.
-        if item.user_properties:
-            item.user_properties[:] = [
-                (key, value) for key, value in item.user_properties if key not in self._per_attempt
-            ]
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # Runs for every phase of every test: most carry no properties at all.
-        if not report.user_properties or not self._files_reports:
-            return
-        nodeid = report.nodeid
-        if str(report.outcome) == "rerun":  # pytest-rerunfailures: this attempt runs again
-            self._rerun.add(nodeid)
-        ended: bool | None = None
-        if report.when == "teardown":
-            ended = nodeid not in self._rerun
-            self._rerun.discard(nodeid)
-        for key, filer in self._filers.items():
-            values = [value for name, value in report.user_properties if name == key]
-            if values:
-                filer(report, values, ended)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         width = terminalreporter._tw.fullwidth
@@ -210,6 +198,40 @@ class Results:
         except (OSError, ValueError, TypeError) as error:  # UnicodeError is a ValueError
             return str(error)
         return None
+
+
+class _Filing:
+    """The per-test hooks of a run that attaches values (or, under xdist, receives them)."""
+
+    def __init__(self, results: Results) -> None:
+        self.results = results
+        self._rerun: set[str] = set()  # node ids whose running attempt will be rerun
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        # A test pytest-rerunfailures runs again keeps its item, and so the
+        # figures and results of the failed attempt: they are not this one's.
+        if item.user_properties:
+            per_attempt = self.results._per_attempt
+            item.user_properties[:] = [
+                (key, value) for key, value in item.user_properties if key not in per_attempt
+            ]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Runs for every phase of every test: most carry no properties at all.
+        if not report.user_properties or not self.results._files_reports:
+            return
+        nodeid = report.nodeid
+        if str(report.outcome) == "rerun":  # pytest-rerunfailures: this attempt runs again
+            self._rerun.add(nodeid)
+        ended: bool | None = None
+        if report.when == "teardown":
+            ended = nodeid not in self._rerun
+            self._rerun.discard(nodeid)
+        for key, filer in self.results._filers.items():
+            values = [value for name, value in report.user_properties if name == key]
+            if values:
+                filer(report, values, ended)
 
 
 results_key = pytest.StashKey[Results]()

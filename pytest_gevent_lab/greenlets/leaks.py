@@ -25,7 +25,7 @@ import gevent
 
 from ..traces.current import active_recorder
 from .exceptions import GreenletLeakWarning, LeakedGreenletError
-from .monitor import Monitor
+from .monitor import Leftovers
 from .naming import describe
 from .owners import Owner
 
@@ -97,17 +97,16 @@ def check_owner(owner: Owner) -> None:
 
 
 def warn_plain_leaks(
-    monitor: Monitor, owner: Owner, where: Callable[[], tuple[str, int]] | None = None
+    left: Leftovers, owner: Owner, where: Callable[[], tuple[str, int]] | None = None
 ) -> None:
-    """Kill plain greenlets the test left running, stop the timers it left, and warn.
+    """Kill the plain greenlets a test left running, stop the timers it left, and warn.
+
+    ``left``: what :meth:`Monitor.leftovers` found at the test's end.
 
     The warning points at ``where()`` (the test's file and line) when given;
     it is called only then, as finding a test's line costs more than the check.
     """
     __tracebackhide__ = True
-    left = monitor.leftovers(owner)
-    if not (left.greenlets or left.timers):
-        return
     lines = []
     if left.greenlets:
         killed, refused = _kill_described(left.greenlets, owner)

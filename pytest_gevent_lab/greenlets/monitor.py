@@ -96,6 +96,9 @@ class Leftovers:
     greenlets: list[gevent.Greenlet] = field(default_factory=list)
     timers: list[Any] = field(default_factory=list)
 
+    def __bool__(self) -> bool:
+        return bool(self.greenlets or self.timers)
+
 
 def _timer_type(loop: Any) -> type:
     probe = loop.timer(0)
@@ -254,24 +257,20 @@ class Monitor:
         self._claim_not_run_yet(owner)
 
     def _claim_not_run_yet(self, owner: Owner) -> None:
-        now = active_watchers()
-        for glet in self._not_run_yet(walk=now > self.active_at_start):
-            if id(glet) not in self.born:
-                self._note(glet, owner)
-        self.active_at_start = now
-
-    def _not_run_yet(self, walk: bool) -> list[Any]:
-        """Greenlets the trace cannot have seen: queued starts, and (walking) all of them."""
+        """Note as ``owner``'s the greenlets the trace cannot have seen: queued starts,
+        and (when more watchers are active than before) all of them, by a walk."""
         hub = get_hub_if_exists()
+        now = _active_count(hub)
+        walk = now > self.active_at_start
+        self.active_at_start = now
         if hub is None:
-            return []
-        found: list[Any] = [  # started, not run yet: their first switch is a loop callback
-            getattr(callback.callback, "__self__", None)
-            for callback in getattr(hub.loop, "_callbacks", ())
-        ]
+            return
+        found = _queued_starts(hub)
         if walk:
             found += self._walk(hub).greenlets
-        return [glet for glet in found if isinstance(glet, gevent.Greenlet)]
+        for glet in found:
+            if isinstance(glet, gevent.Greenlet) and id(glet) not in self.born:
+                self._note(glet, owner)
 
     def _walk(self, hub: Hub) -> _Heap:
         """One pass over the heap: its gevent greenlets, and the hub's timers new since the last.
@@ -341,12 +340,11 @@ class Monitor:
         if hub is None:
             return left
         candidates: list[Any] = [ref() for ref in born]
-        candidates += [  # started, not run yet: their first switch is a loop callback
-            getattr(callback.callback, "__self__", None)
-            for callback in getattr(hub.loop, "_callbacks", ())
-        ]
+        candidates += _queued_starts(hub)
         by_watchers = self.tracing  # else the trace stepped aside: always walk
         walked = self._should_walk()
+        if not (walked or candidates):
+            return left  # the common case: the test spawned nothing plain
         if walked:
             heap = self._walk(hub)
             candidates += heap.greenlets
@@ -435,11 +433,22 @@ _GEVENT_DIR = os.path.dirname(gevent.__file__)
 
 def active_watchers() -> int:
     """The hub loop's count of active (referenced) watchers: timers, I/O, callbacks."""
-    hub = get_hub_if_exists()
+    return _active_count(get_hub_if_exists())
+
+
+def _active_count(hub: Hub | None) -> int:
     try:
         return int(getattr(hub.loop, "activecnt", 0)) if hub is not None else 0
     except ValueError:  # a destroyed loop
         return 0
+
+
+def _queued_starts(hub: Hub) -> list[Any]:
+    """What the loop's callbacks will start: a started greenlet's first switch is one."""
+    return [
+        getattr(callback.callback, "__self__", None)
+        for callback in getattr(hub.loop, "_callbacks", ())
+    ]
 
 
 def _after_fork_in_child() -> None:

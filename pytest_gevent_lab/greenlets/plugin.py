@@ -143,11 +143,12 @@ class GreenletsPlugin:
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
         __tracebackhide__ = True
         # A test run by pytester inside another test nests: its tracker is another.
-        owner = Owner(item.nodeid, kind="test", capture=not settings.for_item(item).allow_errors)
+        nodeid = item.nodeid
+        owner = Owner(nodeid, kind="test", capture=not settings.for_item(item).allow_errors)
         self.tracker.test = owner
-        monitor = self._watch_monitor()
+        monitor = self.monitor if self.monitor is not None else self._watch_monitor()
         if monitor is not None:
-            monitor.begin_test(item.nodeid)
+            monitor.begin_test(nodeid)
             monitor.phase = "setup"
         yield
         self._raise_errors(item, "setup")
@@ -169,9 +170,10 @@ class GreenletsPlugin:
             from .lost_errors import raise_unretrieved
 
             raise_unretrieved(owner, item.nodeid, phase)
-        if phase == "setup" and self._watch_monitor() is not None:
-            assert self.monitor is not None
-            self.monitor.phase = "call"
+        if phase == "setup":
+            monitor = self.monitor if self.monitor is not None else self._watch_monitor()
+            if monitor is not None:
+                monitor.phase = "call"
 
     def _after_teardown(self, item: pytest.Item) -> None:
         """Leak checks, then exceptions; all are reported when several happened.
@@ -184,24 +186,35 @@ class GreenletsPlugin:
         if owner is None:
             return
         self.tracker.test = None
-        monitor = self._watch_monitor()
+        monitor = self.monitor if self.monitor is not None else self._watch_monitor()
         if monitor is None and not owner.spawned:
             return  # gevent never seen: nothing to check
-        from . import leaks, lost_errors
-
+        # Each check is imported only when it has something to look at: most
+        # tests spawn nothing through the fixtures, leave nothing, lose nothing.
         errors: list[Exception] = []
-        leak = leaks.tracked_leak(owner)
-        if leak is not None:
-            errors.append(leak)
+        if owner.spawned:
+            from .leaks import tracked_leak
+
+            leak = tracked_leak(owner)
+            if leak is not None:
+                errors.append(leak)
         if monitor is not None:
             try:
-                leaks.warn_plain_leaks(monitor, owner, lambda: _location(item))
+                left = monitor.leftovers(owner)
+                if left:
+                    from .leaks import warn_plain_leaks
+
+                    warn_plain_leaks(left, owner, lambda: _location(item))
             except Exception as error:  # GreenletLeakWarning turned into an error by -W error
                 errors.append(error)
             monitor.end_test()
         owner.ended = True
-        errors += lost_errors.as_failures(lost_errors.take_unretrieved(owner), owner)
-        raise_together(errors, f"greenlet problems at teardown of {item.nodeid}")
+        if owner.errors:
+            from . import lost_errors
+
+            errors += lost_errors.as_failures(lost_errors.take_unretrieved(owner), owner)
+        if errors:
+            raise_together(errors, f"greenlet problems at teardown of {item.nodeid}")
 
     # --- the run's end ---
 
