@@ -15,15 +15,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .. import results
 from ..markers import carries
 from ..options import group
-from . import native, process, xdist
-from .process import LAUNCHER, PatchReport
+from . import xdist
+
+if TYPE_CHECKING:  # process and native are imported only by a run that patches
+    from .process import PatchReport
 
 NEEDS_PATCH = "needs_gevent_patch"
 MARKERS = (
@@ -31,14 +33,20 @@ MARKERS = (
     "(pytest --gevent-patch, or python -m pytest_gevent_lab).",
 )
 
-report_key = pytest.StashKey[PatchReport]()
+report_key = pytest.StashKey["PatchReport"]()
+
+
+# Whoever patched this process through this package (the launcher) imported
+# ``process`` to do it: while it is not imported, nothing here was patched.
+_PROCESS = f"{__package__}.process"
 
 
 def add_options(parser: pytest.Parser) -> None:
-    earlier = process.process_report()
-    if earlier is not None and earlier.by == LAUNCHER:
+    process = sys.modules.get(_PROCESS)
+    earlier = process.process_report() if process is not None else None
+    if process is not None and earlier is not None and earlier.by == process.LAUNCHER:
         # Its usage line and errors name the launcher, not "pytest.main()".
-        parser.prog = LAUNCHER
+        parser.prog = process.LAUNCHER
     options = group(parser)
     options.addoption(
         "--gevent-patch",
@@ -84,6 +92,11 @@ def configure_early(early_config: pytest.Config) -> None:
     skip_source = "--gevent-patch-skip"
     if skip_value is None:
         skip_value, skip_source = early_config.getini("gevent_patch_skip"), "gevent_patch_skip"
+    role = xdist.role(namespace)
+    if not (enabled or skip_value or role == "worker" or "gevent.monkey" in sys.modules):
+        return  # the common run: nothing to patch, nothing patched (the report says so later)
+    from . import native, process
+
     try:
         skip = process.check_skip_names(process.split_names(skip_value), skip_source)
     except process.UnknownPatchName as error:
@@ -94,7 +107,6 @@ def configure_early(early_config: pytest.Config) -> None:
             "Add --gevent-patch (or ini gevent_patch = true), or leave the option out"
         )
 
-    role = xdist.role(namespace)
     if role == "worker":
         # Before any conftest runs: a conftest that patches at import (as many
         # gevent projects' do) must not break execnet either (see native).
@@ -103,18 +115,18 @@ def configure_early(early_config: pytest.Config) -> None:
     earlier = process.process_report()
     if earlier is not None:  # patched before this config: the launcher
         report = earlier
-        if report.by == LAUNCHER:
+        if report.by == process.LAUNCHER:
             _check_launcher_agrees(role, cli, skip, skip_source, report)
     elif process.is_patched():
-        report = PatchReport(
+        report = process.PatchReport(
             enabled=True,
             by="patched before pytest-gevent-lab loaded, not by it",
             patched_modules=process.saved_modules(),
         )
     elif not enabled:
-        report = PatchReport(enabled=False)
+        report = process.PatchReport(enabled=False)
     elif role == "controller":
-        report = PatchReport(enabled=False, by=_requested_by(cli), role=role, skipped=skip)
+        report = process.PatchReport(enabled=False, by=_requested_by(cli), role=role, skipped=skip)
     else:
         report = process.patch_process(skip, by=_requested_by(cli), role=role)
     native.give_natives()  # the launcher patched before pytest loaded the plugins
@@ -153,6 +165,8 @@ def _check_launcher_agrees(
     Here the ini file and PYTEST_ADDOPTS have been read, which the launcher
     could not do before importing pytest.
     """
+    from .process import LAUNCHER
+
     if role == "controller":
         raise pytest.UsageError(
             f"{LAUNCHER} cannot run an xdist controller patched (execnet's threads "
@@ -181,6 +195,8 @@ def _warning_location(
     The first module that kept an unpatched original (its import is what to
     move), else the ini line that asked for patching, else the command line.
     """
+    from .process import LAUNCHER
+
     for holder in report.stale_references:
         filename = getattr(sys.modules.get(holder), "__file__", None)
         if filename:
@@ -219,18 +235,27 @@ class PatchingPlugin:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.report = config.stash.get(report_key, None) or PatchReport(enabled=False)
+        # None: nothing patched nor asked for (configure_early kept to its fast path)
+        self._report = config.stash.get(report_key, None)
         # In an xdist controller: worker id -> that worker's header lines.
         self.worker_reports: dict[str, list[str]] = {}
         sink = results.sink(config)
-        sink.add_part("patching", self.report.header_lines)
+        sink.add_part("patching", lambda: self.report.header_lines())
         sink.add_part("patching in xdist workers", lambda: self.worker_reports)
         sink.add_terminal_section("gevent-lab: patching in xdist workers", self._worker_summary)
 
     @property
     def requested(self) -> bool:
         """Whether this run patches (or, in an xdist controller, has its workers patch)."""
-        return self.report.enabled or bool(self.report.by)
+        return self._report is not None and (self._report.enabled or bool(self._report.by))
+
+    @property
+    def report(self) -> PatchReport:
+        if self._report is None:
+            from .process import PatchReport
+
+            self._report = PatchReport(enabled=False)
+        return self._report
 
     def pytest_report_header(self) -> list[str]:
         return self.report.header_lines()
@@ -247,7 +272,7 @@ class PatchingPlugin:
             f"{node.nodeid}: @pytest.mark.needs_gevent_patch takes no arguments, got "
             f"args={mark.args!r} kwargs={mark.kwargs!r}; write it bare"
             for node in report.result
-            if isinstance(node, pytest.Item) and carries(node, NEEDS_PATCH)
+            if carries(node, NEEDS_PATCH) and isinstance(node, pytest.Item)
             for mark in node.iter_markers(NEEDS_PATCH)
             if mark.args or mark.kwargs
         ]
@@ -259,7 +284,7 @@ class PatchingPlugin:
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """``needs_gevent_patch`` tests skip in an unpatched run (patching came first)."""
-        if process.is_patched():
+        if _is_patched():
             return
         skip = pytest.mark.skip(
             reason="needs --gevent-patch: this test only makes sense in a monkey-patched run"
@@ -284,6 +309,15 @@ class PatchingPlugin:
         if not self.requested:
             return []
         return xdist.summary_lines(self.worker_reports)
+
+
+def _is_patched() -> bool:
+    """``process.is_patched()``, without importing it while gevent.monkey is not imported."""
+    if "gevent.monkey" not in sys.modules:
+        return False  # patching imports it: nothing is patched
+    from .process import is_patched
+
+    return is_patched()
 
 
 def configure(config: pytest.Config) -> None:
