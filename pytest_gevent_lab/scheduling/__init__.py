@@ -18,7 +18,8 @@
 - ``serial_spawns``: ``one_greenlet_at_a_time()``, every greenlet started on the hub
   running after the previous one (for ``concurrent_speedup``'s sequential run);
 - ``names``: what start-up needs (markers, the fixture, options); ``per_test``: the
-  teardown and protocol wrappers both per-test plugins end their tests with.
+  per-test hooks of virtual time and of exploring tests, registered at the first test
+  that needs them.
 
 Importing this package imports neither gevent nor greenlet; the loop machinery
 is imported when the first virtual-time or exploring test starts.

@@ -1,11 +1,12 @@
-"""The pytest side of exploring schedules: options, marker checks, the per-test hooks.
+"""The pytest side of exploring schedules: options, marker checks, which tests explore.
 
-The exploring order is installed in a wrapper around setup and removed in a
-``tryfirst`` wrapper around teardown (after the leak checks), so that the
-sockets the test's fixtures open get ordered I/O watchers; between the runs
-of the body (``schedule_runs``, from ``pytest_pyfunc_call``) it keeps
-gevent's own order. The per-test hooks are registered only when a collected
-test explores schedules, and gevent is imported only then; the markers'
+The per-test hooks (``per_test.ScheduleRuns``) install the exploring order
+in a wrapper around setup and remove it in a ``tryfirst`` wrapper around
+teardown (after the leak checks), so that the sockets the test's fixtures
+open get ordered I/O watchers; between the runs of the body
+(``schedule_runs``, from ``pytest_pyfunc_call``) it keeps gevent's own
+order. They are registered only when a collected test explores schedules,
+and gevent is imported only then; the markers'
 parsing (``schedule_settings``, with the strategies) only when a test carries
 the marker or an option asks for schedules.
 
@@ -14,15 +15,13 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ..markers import carries
 from ..options import group
 from .names import RUNS_OPTION, SCHEDULES_MARKER, SCHEDULES_MARKER_LINE, SEED_OPTION
-from .per_test import EndsAfterTeardown
 
 if TYPE_CHECKING:
     from .schedule_settings import RunPlan
@@ -30,8 +29,7 @@ if TYPE_CHECKING:
 PLUGIN_NAME = "gevent_lab_schedules"
 RUNS_NAME = PLUGIN_NAME + ".runs"
 
-_plan_key: pytest.StashKey[RunPlan | str] = pytest.StashKey()  # a str: the marker's error
-_installed_key = pytest.StashKey[tuple[Any, Any]]()  # (controlled loop, ExploringOrder)
+plan_key: pytest.StashKey[RunPlan | str] = pytest.StashKey()  # a str: the marker's error
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -96,64 +94,23 @@ class SchedulesPlugin:
     ) -> None:
         used = False
         for item in items:
-            if not isinstance(item, pytest.Function):
-                continue  # only a Python function body can be called once per schedule
             if self.every_test is None and not carries(item, SCHEDULES_MARKER):
                 continue
+            if not isinstance(item, pytest.Function):
+                continue  # only a Python function body can be called once per schedule
             from . import schedule_settings as settings
 
             try:
                 plan = settings.resolve(item, self.every_test, self.seed)
             except ValueError as error:  # an item type pytest_generate_tests did not see
-                item.stash[_plan_key] = f"{item.nodeid}: @pytest.mark.{SCHEDULES_MARKER}: {error}"
+                item.stash[plan_key] = f"{item.nodeid}: @pytest.mark.{SCHEDULES_MARKER}: {error}"
                 used = True
                 continue
             if plan is not None:
-                item.stash[_plan_key] = plan
+                item.stash[plan_key] = plan
                 used = True
         # The per-test hooks cost every test of every run: only where a test needs them.
         if used and not config.pluginmanager.has_plugin(RUNS_NAME):
+            from .per_test import ScheduleRuns
+
             config.pluginmanager.register(ScheduleRuns(), RUNS_NAME)
-
-
-class ScheduleRuns(EndsAfterTeardown):
-    """Installs the exploring order of each exploring test and runs its body per schedule."""
-
-    @pytest.hookimpl(wrapper=True, trylast=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, object, object]:
-        plan = item.stash.get(_plan_key, None)
-        if isinstance(plan, str):
-            pytest.fail(plan, pytrace=False)
-        if plan is not None and _installed_key not in item.stash:
-            import gevent
-
-            from .controlled_loop import controlled
-            from .exploring_order import ExploringOrder
-
-            loop = controlled(gevent.get_hub())
-            order = ExploringOrder()
-            item.stash[_installed_key] = (loop, order)
-            loop.set_order(order)
-        return (yield)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
-        __tracebackhide__ = True
-        plan = pyfuncitem.stash.get(_plan_key, None)
-        installed = pyfuncitem.stash.get(_installed_key, None)
-        if plan is None or isinstance(plan, str) or installed is None:
-            return None
-        from .schedule_runs import call_explored
-
-        return call_explored(pyfuncitem, plan, installed[1])
-
-    def end(self, item: pytest.Item) -> None:
-        installed = item.stash.get(_installed_key, None)
-        if installed is not None:
-            del item.stash[_installed_key]
-            from .order import FIFO
-
-            loop, order = installed
-            order.end()
-            if loop.order is order:
-                loop.set_order(FIFO)

@@ -1,6 +1,8 @@
-"""The pytest side of virtual time: options, the plugin object's hooks, ``gevent_clock``.
+"""The pytest side of virtual time: options, which tests get a clock, ``gevent_clock``.
 
-Hook order matters: the clock starts in a wrapper around setup, before any
+The per-test hooks (``per_test.VirtualTimeRuns``, registered at the first
+test that needs them) start and stop each clock, and their order matters:
+the clock starts in a wrapper around setup, before any
 fixture (and before the call, so the plugin's own gevent timeout counts virtual
 seconds), and stops in a ``tryfirst`` wrapper around teardown, after the leak
 checks (so killing a leaked greenlet waits virtual seconds). The markers'
@@ -12,18 +14,12 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ..greenlets.owners import tracker_key
-from ..greenlets.settings import for_item as per_test_settings  # the test's gevent_timeout
 from ..markers import carries
-from ..traces.current import recorder_of
 from .names import FIXTURE, VIRTUAL_BOUND, VIRTUAL_MARKER, VIRTUAL_MARKER_LINE
-from .per_test import EndsAfterTeardown
 
 if TYPE_CHECKING:
     from .activation import VirtualTest
@@ -34,8 +30,8 @@ PLUGIN_NAME = "gevent_lab_virtual_time"
 OPTION = "--gevent-virtual-time"
 INI = "gevent_virtual_time"
 
-_spec_key: pytest.StashKey[VirtualTimeSpec | str] = pytest.StashKey()  # a str: the marker's error
-_active_key: pytest.StashKey[VirtualTest] = pytest.StashKey()
+spec_key: pytest.StashKey[VirtualTimeSpec | str] = pytest.StashKey()  # a str: the marker's error
+active_key: pytest.StashKey[VirtualTest] = pytest.StashKey()
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -99,58 +95,20 @@ class VirtualTimePlugin:
             try:
                 spec = settings.resolve(item, self.every_test)
             except ValueError as error:  # an item type pytest_generate_tests did not see
-                item.stash[_spec_key] = f"{item.nodeid}: @pytest.mark.{VIRTUAL_MARKER}: {error}"
+                item.stash[spec_key] = f"{item.nodeid}: @pytest.mark.{VIRTUAL_MARKER}: {error}"
                 used = True
                 continue
             if spec is not None:
-                item.stash[_spec_key] = spec
+                item.stash[spec_key] = spec
                 used = True
         # The per-test hooks cost every test of every run: only where a test needs them.
         if used and not config.pluginmanager.has_plugin(RUNS_NAME):
+            from .per_test import VirtualTimeRuns
+
             config.pluginmanager.register(VirtualTimeRuns(), RUNS_NAME)
 
 
 RUNS_NAME = PLUGIN_NAME + ".runs"
-
-
-class VirtualTimeRuns(EndsAfterTeardown):
-    """Starts and stops the clock of each virtual-time test."""
-
-    # trylast: the innermost wrapper, so that an error here (a failed start) passes through
-    # the other plugins' setup wrappers, whose teardown expects their setup to have run.
-    @pytest.hookimpl(wrapper=True, trylast=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, object, object]:
-        spec = item.stash.get(_spec_key, None)
-        if isinstance(spec, str):
-            pytest.fail(spec, pytrace=False)
-        if spec is not None and _active_key not in item.stash:
-            from .activation import VirtualTest
-
-            test = VirtualTest(
-                item.nodeid,
-                spec.autojump_threshold,
-                per_test_settings(item).gevent_timeout,
-                partial(_test_greenlets, item.config),
-            )
-            item.stash[_active_key] = test
-            clock = test.start()
-            recorder = recorder_of(item)
-            if recorder is not None:  # --gevent-trace: the pictures show virtual seconds
-                recorder.use_clock(clock.time)
-        return (yield)
-
-    def end(self, item: pytest.Item) -> None:
-        test = item.stash.get(_active_key, None)
-        if test is not None:
-            del item.stash[_active_key]
-            test.end()
-
-
-def _test_greenlets(config: pytest.Config) -> list[Any]:
-    from ..greenlets.waiting import owned_greenlets  # imports gevent: only when needed
-
-    owner = config.stash[tracker_key].test
-    return owned_greenlets(owner) if owner is not None else []
 
 
 @pytest.fixture
@@ -161,7 +119,7 @@ def gevent_clock(request: pytest.FixtureRequest) -> VirtualClock:
     ``.autojump_threshold`` (real seconds of quiet before a jump; settable),
     ``.jumps``. See README, "Deterministic time".
     """
-    test = request.node.stash.get(_active_key, None)
+    test = request.node.stash.get(active_key, None)
     if test is None:
         pytest.fail(
             f"{request.node.nodeid}: gevent_clock was requested after setup began "

@@ -24,7 +24,7 @@ RECORD = """
         loaded = sorted(m for m in sys.modules if m.startswith("pytest_gevent_lab.scheduling."))
         Path("loaded.txt").write_text(" ".join(name.rpartition(".")[2] for name in loaded))
 """
-AT_START = ["names", "per_test", "schedules", "virtual_time"]
+AT_START = ["names", "schedules", "virtual_time"]
 PLAIN = """
     import gevent
 
@@ -49,7 +49,7 @@ def test_plain_tests_import_only_the_names_and_the_plugins(lab: Lab) -> None:
 def test_a_virtual_time_test_brings_its_parsing_and_clock(lab: Lab) -> None:
     lab.write(PLAIN, "\n\ndef test_virtual(gevent_clock):\n    gevent.sleep(5)\n")
     modules = loaded(lab)
-    assert {"settings", "clock", "activation"} <= set(modules)
+    assert {"settings", "clock", "activation", "per_test"} <= set(modules)
     assert "schedule_settings" not in modules
     assert "strategies" not in modules
 
@@ -59,7 +59,7 @@ def test_an_exploring_test_brings_the_schedule_settings_and_strategies(lab: Lab,
     marker = "@pytest.mark.gevent_schedules(runs=2)\n" if how == "marker" else ""
     lab.write("import pytest\n\n\n", marker, "def test_explored():\n    pass\n")
     modules = loaded(lab, *(["--gevent-schedules=2"] if how == "option" else []))
-    assert {"schedule_settings", "strategies"} <= set(modules)
+    assert {"schedule_settings", "strategies", "per_test"} <= set(modules)
     assert "settings" not in modules  # no virtual time asked for
 
 
