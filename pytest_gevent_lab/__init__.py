@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         HubBlockedError,
         LeakedGreenletError,
     )
-    from .greenlets.fixtures import GeventPool, Spawn
+    from .greenlets.fixture_types import GeventPool, Spawn
     from .interleaving.log import Interleaving
     from .interleaving.sequencer import Sequencer
     from .interleaving.switch_trace import SwitchTrace
@@ -64,7 +64,7 @@ __all__ = [
 _LAZY = {
     "BlockWatch": ("greenlets.blocking", "BlockWatch"),
     "GeventMode": ("speedup.turns", "Mode"),
-    "GeventPool": ("greenlets.fixtures", "GeventPool"),
+    "GeventPool": ("greenlets.fixture_types", "GeventPool"),
     "GeventTimeout": ("greenlets.exceptions", "GeventTimeout"),
     "GreenletError": ("greenlets.exceptions", "GreenletError"),
     "GreenletLeakWarning": ("greenlets.exceptions", "GreenletLeakWarning"),
@@ -73,7 +73,7 @@ _LAZY = {
     "LeakedGreenletError": ("greenlets.exceptions", "LeakedGreenletError"),
     "RecordFigure": ("claims.figures", "RecordFigure"),
     "Sequencer": ("interleaving.sequencer", "Sequencer"),
-    "Spawn": ("greenlets.fixtures", "Spawn"),
+    "Spawn": ("greenlets.fixture_types", "Spawn"),
     "SwitchTrace": ("interleaving.switch_trace", "SwitchTrace"),
     "VirtualClock": ("scheduling.clock", "VirtualClock"),
     "watch": ("greenlets.blocking", "watch"),

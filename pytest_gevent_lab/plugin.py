@@ -19,7 +19,7 @@ from . import (
     traces,
 )
 from .claims import plugin as claims
-from .claims.figures import record_figure
+from .claims.plugin import record_figure
 from .greenlets import plugin as greenlets
 from .greenlets.fixtures import gevent_pool, spawn
 from .greenlets.servers import wsgi_server

@@ -1,4 +1,7 @@
-"""The ``record_figure`` fixture: the evidence a claimed test measured.
+"""What the ``record_figure`` fixture hands a test: the evidence a claimed test measured.
+
+The fixture itself is in ``plugin`` (loaded at start-up); this, with the
+type, only when a test asks for it.
 
 PYTEST_DONT_REWRITE
 """
@@ -34,16 +37,6 @@ def _check_value(what: str, value: object) -> None:
         raise TypeError(f"record_figure: {what} must be a number or a string, got {value!r}")
     if not math.isfinite(value):
         raise ValueError(f"record_figure: {what} must be a finite number, got {value!r}")
-
-
-@pytest.fixture
-def record_figure(request: pytest.FixtureRequest) -> RecordFigure:
-    """Record a figure measured by this claim's test: ``record_figure(name, value, unit)``.
-
-    ``article=`` is the source's own value for the same figure, shown beside it.
-    """
-    assert isinstance(request.node, pytest.Item)
-    return make_recorder(request.node)
 
 
 def make_recorder(item: pytest.Item) -> RecordFigure:

@@ -26,6 +26,7 @@ from ..markers import carries
 from .names import CLAIM_PROPERTY, MARKER, NAME, SECTION
 
 if TYPE_CHECKING:
+    from .figures import RecordFigure
     from .marker import Claim
     from .verdicts import Outcome
 
@@ -68,8 +69,20 @@ class ClaimsPlugin:
         return [*table.table_lines(entries, width=width), table.totals_line(entries)]
 
 
+@pytest.fixture
+def record_figure(request: pytest.FixtureRequest) -> RecordFigure:
+    """Record a figure measured by this claim's test: ``record_figure(name, value, unit)``.
+
+    ``article=`` is the source's own value for the same figure, shown beside it.
+    """
+    from .figures import make_recorder
+
+    assert isinstance(request.node, pytest.Item)
+    return make_recorder(request.node)
+
+
 def _claimed(node: Any) -> bool:
-    return isinstance(node, pytest.Item) and carries(node, NAME)
+    return carries(node, NAME) and isinstance(node, pytest.Item)
 
 
 def configure(config: pytest.Config) -> None:

@@ -1,31 +1,18 @@
-"""The ``spawn`` and ``gevent_pool`` fixtures, and their types for annotations.
+"""The ``spawn`` and ``gevent_pool`` fixtures (their types for annotations: ``fixture_types``).
 
 PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 import pytest
 
 from .owners import tracker_key
 
 if TYPE_CHECKING:
-    import gevent
-    import gevent.pool
-
-
-class Spawn(Protocol):
-    """The ``spawn`` fixture: ``spawn(func, *args, **kwargs) -> gevent.Greenlet`` (started)."""
-
-    def __call__(self, func: Any, /, *args: Any, **kwargs: Any) -> gevent.Greenlet: ...
-
-
-class GeventPool(Protocol):
-    """The ``gevent_pool`` fixture: ``gevent_pool(size=None)``, a tracked Pool or Group."""
-
-    def __call__(self, size: int | None = None) -> gevent.pool.Group: ...
+    from .fixture_types import GeventPool, Spawn
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,7 @@
 """``wsgi_server(app)``: serve a WSGI app on 127.0.0.1 with gevent's pywsgi, for one test.
 
-The server runs in a real thread with its own hub, patched run or not. In the
-test's own thread it would starve in an unpatched run: the test blocks in a
-plain socket call waiting for the answer, and the server greenlet, waiting for
-the hub, never runs. A thread of its own serves either way. Stopping goes
-through the server hub's thread-safe async watcher. Errors in the app reach
-that hub's ``handle_error``, which the plugin captures like any greenlet's.
-
-The handlers run in an unbounded pool, so that stopping can end the ones still running
-when the test is over (a reply the test no longer reads): left alive, their
-timers keep a libuv loop from being destroyed, and the thread from ending.
+The server runs in a real thread with its own hub, patched run or not
+(``server_thread`` says why and how; it is imported at the fixture's first call).
 
 PYTEST_DONT_REWRITE
 """
@@ -20,78 +12,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
-STOP_TIMEOUT = 5.0  # seconds to wait for the server thread to start or stop
-HANDLER_GRACE = 0.1  # seconds a handler still running at teardown may take to finish
-
-
-class _Served:
-    """A server thread's handles, filled in by the thread once it listens."""
-
-    def __init__(self) -> None:
-        from gevent.monkey import get_original
-
-        lock_class = get_original("_thread", "allocate_lock")
-        self.ready = lock_class()
-        self.finished = lock_class()
-        self.ready.acquire()
-        self.finished.acquire()
-        self.url = ""
-        self.stop: Any = None  # the server hub's async watcher
-        self.error: BaseException | None = None
-
-
-def _serve(app: Callable[..., Any], served: _Served) -> None:
-    import gevent
-    import gevent.event
-    import gevent.pool
-
-    hub = None
-    try:
-        from gevent.pywsgi import WSGIServer  # lazy: imports ssl/socket machinery
-
-        hub = gevent.get_hub()
-        server = WSGIServer(("127.0.0.1", 0), app, log=None, spawn=gevent.pool.Pool())
-        server.start()
-        stopped = gevent.event.Event()
-        served.stop = hub.loop.async_()
-        served.stop.start(stopped.set)
-        served.url = f"http://127.0.0.1:{server.server_port}"
-        served.ready.release()
-        stopped.wait()
-        server.stop(timeout=HANDLER_GRACE)  # then kills the handlers still running
-        served.stop.close()
-    except BaseException as error:  # reported to the test by _start
-        served.error = error
-        if served.ready.locked():
-            served.ready.release()
-    finally:
-        if hub is not None:
-            hub.destroy(destroy_loop=True)
-        served.finished.release()
-
-
-def _start(app: Callable[..., Any]) -> _Served:
-    __tracebackhide__ = True
-    if not callable(app):
-        raise TypeError(f"wsgi_server: expected a WSGI application (a callable), got {app!r}")
-    import gevent.event  # noqa: F401  (the thread needs it; import once here, not racing)
-    from gevent.monkey import get_original
-
-    served = _Served()
-    get_original("_thread", "start_new_thread")(_serve, (app, served))
-    if not served.ready.acquire(True, STOP_TIMEOUT):
-        raise RuntimeError(f"wsgi_server: the server did not start within {STOP_TIMEOUT} s")
-    if served.error is not None:
-        raise RuntimeError(f"wsgi_server: the server failed to start: {served.error!r}")
-    return served
-
-
-def _stop(served: _Served) -> bool:
-    """Stop one server; False if its thread did not end in time."""
-    if served.stop is not None:
-        served.stop.send()
-    return bool(served.finished.acquire(True, STOP_TIMEOUT))
 
 
 @pytest.fixture
@@ -105,15 +25,19 @@ def wsgi_server() -> Iterator[Callable[[Callable[..., Any]], str]]:
             url = wsgi_server(lambda env, start: start("200 OK", []) or [b"hi"])
             assert urllib.request.urlopen(url).read() == b"hi"
     """
-    running: list[_Served] = []
+    from . import server_thread
+
+    running: list[server_thread.Served] = []
 
     def serve(app: Callable[..., Any]) -> str:
         __tracebackhide__ = True
-        served = _start(app)
+        served = server_thread.start(app)
         running.append(served)
         return served.url
 
     yield serve
-    stuck = [served.url for served in running if not _stop(served)]
+    stuck = [served.url for served in running if not server_thread.stop(served)]
     if stuck:
-        raise RuntimeError(f"wsgi_server: not stopped within {STOP_TIMEOUT} s: {', '.join(stuck)}")
+        raise RuntimeError(
+            f"wsgi_server: not stopped within {server_thread.STOP_TIMEOUT} s: {', '.join(stuck)}"
+        )

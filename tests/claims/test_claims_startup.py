@@ -28,11 +28,9 @@ def loaded(lab: Lab, source: str) -> list[str]:
     return (lab.path / "loaded.txt").read_text().split()
 
 
-def test_a_run_without_claims_imports_only_the_names_the_plugin_and_the_fixture(
-    lab: Lab,
-) -> None:
+def test_a_run_without_claims_imports_only_the_names_and_the_plugin(lab: Lab) -> None:
     modules = loaded(lab, "def test_plain():\n    pass\n")
-    assert modules == ["figures", "names", "plugin"]
+    assert modules == ["names", "plugin"]
 
 
 def test_a_claimed_test_brings_the_marker_the_verdicts_and_the_table(lab: Lab) -> None:
@@ -46,4 +44,4 @@ def test_a_claimed_test_brings_the_marker_the_verdicts_and_the_table(lab: Lab) -
             record_figure("answer", 42)
         """,
     )
-    assert {"marker", "verdicts", "table"} <= set(modules)
+    assert {"marker", "verdicts", "table", "figures"} <= set(modules)
