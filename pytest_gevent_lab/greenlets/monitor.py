@@ -445,10 +445,10 @@ def _active_count(hub: Hub | None) -> int:
 
 def _queued_starts(hub: Hub) -> list[Any]:
     """What the loop's callbacks will start: a started greenlet's first switch is one."""
-    return [
-        getattr(callback.callback, "__self__", None)
-        for callback in getattr(hub.loop, "_callbacks", ())
-    ]
+    callbacks = getattr(hub.loop, "_callbacks", ())
+    if not callbacks:
+        return []
+    return [getattr(callback.callback, "__self__", None) for callback in callbacks]
 
 
 def _after_fork_in_child() -> None:

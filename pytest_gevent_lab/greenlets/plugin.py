@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .. import results
-from ..failures import fail_collection, raise_together
 from . import settings
 from .owners import Owner, Tracker, tracker_key
 
@@ -91,7 +90,10 @@ class GreenletsPlugin:
                     settings.resolve(node)
                 except pytest.Collector.CollectError as error:
                     problems.append(str(error))
-        fail_collection(report, problems)
+        if problems:
+            from ..failures import fail_collection
+
+            fail_collection(report, problems)
         return report
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -135,7 +137,10 @@ class GreenletsPlugin:
         if leak is not None:
             errors.append(leak)
         errors += lost_errors.as_failures(lost_errors.take_unretrieved(owner), owner)
-        raise_together(errors, f"greenlet problems at teardown of {owner.name}")
+        if errors:
+            from ..failures import raise_together
+
+            raise_together(errors, f"greenlet problems at teardown of {owner.name}")
 
     # --- one test ---
 
@@ -214,6 +219,8 @@ class GreenletsPlugin:
 
             errors += lost_errors.as_failures(lost_errors.take_unretrieved(owner), owner)
         if errors:
+            from ..failures import raise_together
+
             raise_together(errors, f"greenlet problems at teardown of {item.nodeid}")
 
     # --- the run's end ---

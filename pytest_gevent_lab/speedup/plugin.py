@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .. import results
-from ..failures import fail_collection
 from ..markers import carries
 from ..options import group
 from . import names
@@ -85,9 +84,13 @@ class SpeedupPlugin:
     ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
         # Per collector: every wrong marker of a module is named, not only the first.
         report = yield
-        items = [node for node in report.result if isinstance(node, pytest.Item)]
-        marked = [item for item in items if carries(item, names.NAME)]
+        marked = [
+            node
+            for node in report.result
+            if carries(node, names.NAME) and isinstance(node, pytest.Item)
+        ]
         if marked:
+            from ..failures import fail_collection
             from .marker import problem_of
 
             if not self.marked:  # the per-test hook costs every test: only in runs that use it
