@@ -1,0 +1,71 @@
+"""``markers.carries`` and ``markers.closest`` answer as pytest's ``get_closest_marker`` does.
+
+The plugin asks them instead of pytest for every collected test (issue 15):
+a marker on the function, its class, its module (``pytestmark``), a
+parameter set (``pytest.param(marks=...)``), or added to the item later.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_gevent_lab.markers import carries, closest
+
+if TYPE_CHECKING:
+    from conftest import Lab
+
+NAMES = ("on_module", "on_class", "on_function", "on_param", "added", "nowhere")
+SOURCE = """
+    import pytest
+
+    pytestmark = pytest.mark.on_module(1)
+
+
+    @pytest.mark.on_class("class")
+    class TestGrouped:
+        @pytest.mark.on_function
+        @pytest.mark.on_class("closer")
+        def test_marked(self):
+            pass
+
+        def test_class_only(self):
+            pass
+
+
+    @pytest.mark.parametrize("n", [1, pytest.param(2, marks=pytest.mark.on_param)])
+    def test_params(n):
+        pass
+
+
+    def test_module_only():
+        pass
+"""
+
+
+def collected(lab: Lab) -> list[pytest.Item]:
+    lab.ini("markers =", *(f"    {name}" for name in NAMES))
+    return lab.pytester.getitems(lab.pytester.makepyfile(SOURCE))
+
+
+def test_they_agree_with_get_closest_marker_on_every_item(lab: Lab) -> None:
+    items = collected(lab)
+    items[-1].add_marker("added")
+    assert len(items) == 5
+    for item in items:
+        expected = {name: item.get_closest_marker(name) for name in NAMES}
+        for name in NAMES:
+            assert carries(item, name) is (expected[name] is not None), (item.nodeid, name)
+        assert closest(item, NAMES) == {k: v for k, v in expected.items() if v is not None}
+    marked = next(item for item in items if item.name == "test_marked")
+    assert closest(marked, NAMES)["on_class"].args == ("closer",)  # the closest one wins
+
+
+@pytest.mark.parametrize("name", ["on_module", "on_class"])
+def test_a_collector_carries_its_own_markers(lab: Lab, name: str) -> None:
+    items = collected(lab)
+    grouped = next(item for item in items if item.name == "test_class_only")
+    assert grouped.parent is not None
+    assert carries(grouped.parent, name)
+    assert not carries(grouped.parent, "on_function")
