@@ -110,7 +110,7 @@ def configure_early(early_config: pytest.Config) -> None:
     if role == "worker":
         # Before any conftest runs: a conftest that patches at import (as many
         # gevent projects' do) must not break execnet either (see native).
-        native.prepare()
+        native.prepare(native.needed(early_config.pluginmanager, worker=True))
         native.give_natives()
     earlier = process.process_report()
     if earlier is not None:  # patched before this config: the launcher
@@ -128,7 +128,8 @@ def configure_early(early_config: pytest.Config) -> None:
     elif role == "controller":
         report = process.PatchReport(enabled=False, by=_requested_by(cli), role=role, skipped=skip)
     else:
-        report = process.patch_process(skip, by=_requested_by(cli), role=role)
+        natives = native.needed(early_config.pluginmanager, worker=role == "worker")
+        report = process.patch_process(skip, by=_requested_by(cli), role=role, natives=natives)
     native.give_natives()  # the launcher patched before pytest loaded the plugins
     if report.warnings:
         filename, lineno = _warning_location(early_config, report, cli)

@@ -18,7 +18,10 @@ that is the point; for the machinery that runs the tests it is a bug:
 
 So before anything is patched, a private copy of ``threading``, ``queue`` and
 ``socket`` is loaded, bound to the real ``_thread`` and ``_socket``; once
-patched, those plugins are given the copies (``give_natives``). This module
+patched, those plugins are given the copies (``give_natives``). A copy costs
+about what importing its module did (``socket`` builds its enums again): a run
+makes only those that the machinery it has loaded will be given (``needed``);
+the launcher, which patches before any of it is loaded, makes all three. This module
 imports neither pytest nor gevent: the launcher uses it before both.
 
 PYTEST_DONT_REWRITE
@@ -29,6 +32,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import types
+from collections.abc import Collection
 from typing import Any
 
 PREFIX = "_gevent_lab_native_"  # the copies' names in sys.modules
@@ -54,21 +58,32 @@ def _private_copy(name: str) -> types.ModuleType:
     return module
 
 
-class Natives:
-    """Unpatched copies of the modules the runner's threads need."""
+COPIED = ("threading", "queue", "socket")
 
-    def __init__(self) -> None:
+
+class Natives:
+    """Unpatched copies of the modules the runner's threads need (``names`` of them)."""
+
+    def __init__(self, names: Collection[str] = COPIED) -> None:
         import _thread
         import time
 
-        self.threading = _private_copy("threading")
-        self.queue = _private_copy("queue")
         # queue.Queue finds its locks through the module global "threading".
-        self.queue.threading = self.threading  # type: ignore[attr-defined]
-        self.socket = _private_copy("socket")
+        names = {"threading", *names} if "queue" in names else set(names)
+        self.copies = {name: _private_copy(name) for name in COPIED if name in names}
+        if "queue" in self.copies:
+            self.copies["queue"].threading = self.copies["threading"]  # type: ignore[attr-defined]
         self.start_new_thread = _thread.start_new_thread
         self.get_ident = _thread.get_ident
         self.sleep = time.sleep
+
+    @property
+    def threading(self) -> Any:
+        return self.copies["threading"]
+
+    @property
+    def queue(self) -> Any:
+        return self.copies["queue"]
 
 
 _natives: Natives | None = None
@@ -78,16 +93,37 @@ _PLUGIN_GLOBALS = {
     "pytest_timeout": ("threading",),
     "pytest_rerunfailures": ("threading", "socket"),
 }
+_EXECNET = ("threading", "queue")  # its thread model's locks, events and queues
 
 
-def prepare() -> Natives | None:
+def needed(pluginmanager: Any, worker: bool) -> set[str]:
+    """The copies that the machinery loaded by now will be given.
+
+    execnet carries an xdist ``worker``'s work (it is imported in other runs
+    too, but runs no thread there); pytest-rerunfailures starts its thread and
+    socket only when xdist is registered (its own ``pytest_configure`` asks
+    the same).
+    """
+    wanted: set[str] = set()
+    if worker:
+        wanted.update(_EXECNET)
+    for name, globals_ in _PLUGIN_GLOBALS.items():
+        if name not in sys.modules:
+            continue
+        if name == "pytest_rerunfailures" and not pluginmanager.has_plugin("xdist"):
+            continue
+        wanted.update(globals_)
+    return wanted
+
+
+def prepare(names: Collection[str] = COPIED) -> Natives | None:
     """Load the copies, before anything is patched; None if it is too late for that."""
     global _natives
     if _natives is None:
         monkey = sys.modules.get("gevent.monkey")
         if monkey is not None and monkey.is_anything_patched():
             return None  # patched before us (gevent's own launcher): nothing to copy from
-        _natives = Natives()
+        _natives = Natives(names)
     return _natives
 
 
@@ -97,14 +133,14 @@ def give_natives() -> None:
     if natives is None:
         return
     gateway_base = sys.modules.get("execnet.gateway_base")
-    if gateway_base is not None:
+    if gateway_base is not None and "queue" in natives.copies:
         _give_execnet(gateway_base, natives)
     for name, globals_ in _PLUGIN_GLOBALS.items():
         module = sys.modules.get(name)
         if module is not None:
             for attribute in globals_:
-                if hasattr(module, attribute):
-                    setattr(module, attribute, getattr(natives, attribute))
+                if hasattr(module, attribute) and attribute in natives.copies:
+                    setattr(module, attribute, natives.copies[attribute])
 
 
 def _give_execnet(gateway_base: Any, natives: Natives) -> None:

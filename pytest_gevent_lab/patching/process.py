@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,12 +151,14 @@ def patch_process(
     by: str,
     role: xdist.Role = "serial",
     loaded: Iterable[str] | None = None,
+    natives: Collection[str] = native.COPIED,
 ) -> PatchReport:
     """Run ``patch_all`` (once per process) and describe what it did.
 
     ``loaded`` is the set of modules to call "imported before patching" when the
     caller took it earlier than now (the launcher does, before gevent imports
-    the modules it patches itself).
+    the modules it patches itself). ``natives``: the unpatched copies to make
+    first (see native; all of them by default, as the launcher needs).
     """
     global _process_report
     if _process_report is not None:
@@ -167,7 +169,7 @@ def patch_process(
     imported_before = sorted(
         name for name in PATCH_TARGETS if name in loaded and name not in left_alone
     )
-    native.prepare()  # before patch_all: the copies must be unpatched
+    native.prepare(natives)  # before patch_all: the copies must be unpatched
 
     from gevent import monkey
 

@@ -104,3 +104,32 @@ def test_rerunfailures_status_server_does_not_hang_a_patched_run(
     lab.write(YIELDS)
     result = lab.run_patched("-p", "rerunfailures", *skip)
     result.assert_outcomes(passed=2)
+
+
+COPIES_MADE = """
+    import sys
+
+    def test_copies():
+        made = [m.rpartition("_")[2] for m in sys.modules if m.startswith("_gevent_lab_native_")]
+        print("copies:", ",".join(sorted(made)) or "none")
+"""
+
+
+@pytest.mark.parametrize(
+    ("plugins", "copies"),
+    [
+        # pytest-rerunfailures serves from a thread only when xdist is registered
+        (["-p", "no:timeout", "-p", "no:xdist"], "none"),
+        (["-p", "timeout", "-p", "no:xdist"], "threading"),
+        (["-p", "no:timeout", "-p", "xdist"], "socket,threading"),
+    ],
+)
+def test_a_patched_run_copies_only_what_its_runner_threads_need(
+    lab: Lab, plugins: list[str], copies: str
+) -> None:
+    # issue 15: a copy costs what importing its module did (socket's enums): ~14 M
+    # instructions for the three, in a run whose plugins need none of them.
+    lab.write(COPIES_MADE)
+    result = lab.run_patched("-s", *plugins)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*copies: {copies}"])
