@@ -325,8 +325,8 @@ class Monitor:
 
     # --- leftovers ---
 
-    def leftovers(self, owner: Owner) -> Leftovers:
-        """What ``owner`` (a test) left in the loop at its end.
+    def leftovers(self, owner: Owner) -> Leftovers | None:
+        """What ``owner`` (a test) left in the loop at its end; None when there is nothing.
 
         Its plain greenlets still running: its births, the starts still queued
         in the loop, and, when the trace stepped aside or the test left more
@@ -336,15 +336,15 @@ class Monitor:
         """
         hub = get_hub_if_exists()
         born, owner.born = owner.born, []
-        left = Leftovers()
         if hub is None:
-            return left
-        candidates: list[Any] = [ref() for ref in born]
+            return None
+        candidates: list[Any] = [ref() for ref in born] if born else []
         candidates += _queued_starts(hub)
         by_watchers = self.tracing  # else the trace stepped aside: always walk
-        walked = self._should_walk()
+        walked = self._should_walk(hub)
         if not (walked or candidates):
-            return left  # the common case: the test spawned nothing plain
+            return None  # the common case: the test spawned nothing plain
+        left = Leftovers()
         if walked:
             heap = self._walk(hub)
             candidates += heap.greenlets
@@ -364,12 +364,12 @@ class Monitor:
             found = bool(left.greenlets or left.timers)
             self.fruitless_walks = 0 if found else self.fruitless_walks + 1
             self.walks_to_skip = min(2**self.fruitless_walks - 1, MAX_WALKS_SKIPPED)
-        return left
+        return left if left else None
 
-    def _should_walk(self) -> bool:
+    def _should_walk(self, hub: Hub) -> bool:
         if not self.tracing:
             return True  # the trace stepped aside: the walk is what it cost instead
-        if active_watchers() <= self.active_at_start:
+        if _active_count(hub) <= self.active_at_start:
             return False
         if self.walks_to_skip:
             self.walks_to_skip -= 1
@@ -431,12 +431,8 @@ def backs_a_thread(glet: Any) -> bool:
 _GEVENT_DIR = os.path.dirname(gevent.__file__)
 
 
-def active_watchers() -> int:
-    """The hub loop's count of active (referenced) watchers: timers, I/O, callbacks."""
-    return _active_count(get_hub_if_exists())
-
-
 def _active_count(hub: Hub | None) -> int:
+    """The hub loop's count of active (referenced) watchers: timers, I/O, callbacks."""
     try:
         return int(getattr(hub.loop, "activecnt", 0)) if hub is not None else 0
     except ValueError:  # a destroyed loop

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # imported when first used: a run that never spawns never imp
 _SPAWNED_ATTR = "_gevent_lab_spawned"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # one per test: made and read on every test
 class Owner:
     """A test, a wider-scoped fixture, or the session outside any test, and its greenlets.
 
