@@ -241,7 +241,7 @@ class PatchingPlugin:
         # In an xdist controller: worker id -> that worker's header lines.
         self.worker_reports: dict[str, list[str]] = {}
         sink = results.sink(config)
-        sink.add_part("patching", lambda: self.report.header_lines())
+        sink.add_part("patching", self._header_lines)
         sink.add_part("patching in xdist workers", lambda: self.worker_reports)
         sink.add_terminal_section("gevent-lab: patching in xdist workers", self._worker_summary)
 
@@ -250,16 +250,15 @@ class PatchingPlugin:
         """Whether this run patches (or, in an xdist controller, has its workers patch)."""
         return self._report is not None and (self._report.enabled or bool(self._report.by))
 
-    @property
-    def report(self) -> PatchReport:
-        if self._report is None:
-            from .process import PatchReport
-
-            self._report = PatchReport(enabled=False)
-        return self._report
-
     def pytest_report_header(self) -> list[str]:
-        return self.report.header_lines()
+        return self._header_lines()
+
+    def _header_lines(self) -> list[str]:
+        if self._report is None:  # the common run: no PatchReport (nor its module) needed
+            from .versions import unpatched_line
+
+            return [unpatched_line()]
+        return self._report.header_lines()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
@@ -296,7 +295,7 @@ class PatchingPlugin:
 
     def pytest_sessionfinish(self) -> None:
         if hasattr(self.config, "workeroutput"):
-            xdist.send_report(self.config, self.report.header_lines())
+            xdist.send_report(self.config, self._header_lines())
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any) -> None:

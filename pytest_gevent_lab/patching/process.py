@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import native, xdist
+from .versions import unpatched_line
+from .versions import versions as installed
 
 # The standard-library modules patch_all() replaces attributes of (less os,
 # sys, time, builtins and _thread, which the interpreter loads at start-up). A module
@@ -58,7 +60,7 @@ class PatchReport:
     warnings: list[str] = field(default_factory=list)
 
     def header_lines(self) -> list[str]:
-        versions = f"gevent {_version('gevent')}, greenlet {_version('greenlet')}"
+        versions = installed()
         if self.role == "controller" and self.by:
             return [
                 f"gevent-lab: {versions}; patching: off in this xdist controller (it runs "
@@ -66,7 +68,7 @@ class PatchReport:
                 *self._skip_line(),
             ]
         if not self.enabled:
-            return [f"gevent-lab: {versions}; patching: off (enable with --gevent-patch)"]
+            return [unpatched_line()]
         where = " in this xdist worker" if self.role == "worker" else ""
         lines = [f"gevent-lab: {versions}; patching: on{where} ({self.by})"]
         lines.append("gevent-lab: patched modules: " + (", ".join(self.patched_modules) or "none"))
@@ -85,19 +87,6 @@ class PatchReport:
 
     def _skip_line(self) -> list[str]:
         return ["gevent-lab: left unpatched: " + ", ".join(self.skipped)] if self.skipped else []
-
-
-def _version(name: str) -> str:
-    """The installed version, without importing the package (a run may never need gevent)."""
-    module = sys.modules.get(name)
-    if module is not None:
-        return str(getattr(module, "__version__", "?"))
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:  # pragma: no cover - gevent is a dependency
-        return "not installed"
 
 
 LAUNCHER = "python -m pytest_gevent_lab"
