@@ -46,6 +46,8 @@ class GreenletsPlugin:
         self.tracker = config.stash[tracker_key] = Tracker()
         self.monitor: Monitor | None = None
         self._timed = False  # the call wrapper (timeout, block watch) is registered
+        self._resolved = 0  # tests whose settings collection resolved
+        self._some_timed = False  # and whether one of them runs under a timeout or watch
         self._watch_monitor()
         results.sink(config).add_terminal_section(
             "gevent-lab: greenlet errors no test could be blamed for", self._orphan_lines
@@ -87,9 +89,10 @@ class GreenletsPlugin:
         for node in report.result:
             if isinstance(node, pytest.Item):
                 try:
-                    settings.resolve(node)
+                    self._some_timed |= settings.resolve(node).timed
                 except pytest.Collector.CollectError as error:
                     problems.append(str(error))
+                self._resolved += 1
         if problems:
             from ..failures import fail_collection
 
@@ -97,7 +100,14 @@ class GreenletsPlugin:
         return report
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        if not self._timed and any(settings.for_item(item).timed for item in items):
+        if self._timed:
+            return
+        # Collection resolved (and so knows about) nearly every item; only items that
+        # came from elsewhere, if any, are looked at one by one.
+        timed = self._some_timed or (
+            len(items) > self._resolved and any(settings.for_item(item).timed for item in items)
+        )
+        if timed:
             from .timing import TimedCalls
 
             self.config.pluginmanager.register(

@@ -102,26 +102,27 @@ def parse_option(value: object, option: str, low: int, high: int | None = None) 
     return number
 
 
-def check_collected(metafunc: pytest.Metafunc) -> bool:
-    """Fail the collection of a test whose marker is wrong; True when the test is marked."""
-    definition = metafunc.definition
-    mark = definition.get_closest_marker(MARKER)
+def collection_problem(item: pytest.Function) -> str | None:
+    """Why collecting a marked ``item`` fails: its marker is wrong, or it measures a speedup."""
+    mark = item.get_closest_marker(MARKER)
     if mark is None:
-        return False
+        return None
     problem = None
     try:
         parse(mark)
     except ValueError as error:
         problem = f"@pytest.mark.{MARKER}: {error}"
-    if problem is None and definition.get_closest_marker(SPEEDUP_MARKER) is not None:
+    if problem is None and item.get_closest_marker(SPEEDUP_MARKER) is not None:
         problem = (
             f"@pytest.mark.{MARKER} cannot be combined with @pytest.mark.{SPEEDUP_MARKER}: a "
             "speedup is measured on gevent's own order, and exploring schedules runs the body "
             "under other orders. Remove one of them (a marker may come from the class or module)."
         )
-    if problem is not None:  # outside the except block: no "During handling of..." echo
-        pytest.fail(f"In {definition.nodeid}: {problem}", pytrace=False)
-    return True
+    if problem is None:
+        return None
+    from .settings import function_id
+
+    return f"In {function_id(item)}: {problem}"
 
 
 def resolve(

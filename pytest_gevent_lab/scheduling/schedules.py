@@ -15,6 +15,7 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -83,11 +84,24 @@ class SchedulesPlugin:
             )
         return lines
 
-    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        if carries(metafunc.definition, SCHEDULES_MARKER):
-            from . import schedule_settings as settings
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self,
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        # Per collector: every wrong marker of a module is named at once.
+        report = yield
+        marked = [
+            node
+            for node in report.result
+            if carries(node, SCHEDULES_MARKER) and isinstance(node, pytest.Function)
+        ]
+        if marked:
+            from ..failures import fail_collection
+            from .schedule_settings import collection_problem
 
-            settings.check_collected(metafunc)
+            problems = dict.fromkeys(map(collection_problem, marked))  # once per function
+            fail_collection(report, [problem for problem in problems if problem is not None])
+        return report
 
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
@@ -102,7 +116,7 @@ class SchedulesPlugin:
 
             try:
                 plan = settings.resolve(item, self.every_test, self.seed)
-            except ValueError as error:  # an item type pytest_generate_tests did not see
+            except ValueError as error:  # an item type collection did not check
                 item.stash[plan_key] = f"{item.nodeid}: @pytest.mark.{SCHEDULES_MARKER}: {error}"
                 used = True
                 continue

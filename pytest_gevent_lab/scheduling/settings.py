@@ -46,20 +46,19 @@ def parse(mark: pytest.Mark) -> VirtualTimeSpec:
     return VirtualTimeSpec(check_threshold(threshold))
 
 
-def check_collected(metafunc: pytest.Metafunc) -> None:
-    """Fail the collection of a test whose marker is wrong or that also measures a speedup."""
-    definition = metafunc.definition
-    mark = definition.get_closest_marker(MARKER)
+def collection_problem(item: pytest.Function) -> str | None:
+    """Why collecting ``item`` fails: its marker is wrong, or it also measures a speedup."""
+    mark = item.get_closest_marker(MARKER)
     problem = None
     if mark is not None:
         try:
             parse(mark)
         except ValueError as error:
             problem = f"@pytest.mark.{MARKER}: {error}"
-    if problem is None and definition.get_closest_marker(SPEEDUP_MARKER) is not None:
+    if problem is None and item.get_closest_marker(SPEEDUP_MARKER) is not None:
         if mark is not None:
             what = f"@pytest.mark.{MARKER}"
-        elif FIXTURE in metafunc.fixturenames:
+        elif FIXTURE in item.fixturenames:
             what = f"the {FIXTURE} fixture (which runs the test on a virtual clock)"
         else:
             what = None
@@ -69,8 +68,12 @@ def check_collected(metafunc: pytest.Metafunc) -> None:
                 "measured in real time, and on a virtual clock the waits it measures take no "
                 "time at all. Remove one of them (a marker may come from the class or module)."
             )
-    if problem is not None:  # outside the except block: no "During handling of..." echo
-        pytest.fail(f"In {definition.nodeid}: {problem}", pytrace=False)
+    return None if problem is None else f"In {function_id(item)}: {problem}"
+
+
+def function_id(item: pytest.Function) -> str:
+    """The test function's node id: each parameter set of it is an item of its own."""
+    return f"{item.parent.nodeid}::{item.originalname}" if item.parent else item.nodeid
 
 
 def resolve(item: pytest.Item, every_test: bool) -> VirtualTimeSpec | None:

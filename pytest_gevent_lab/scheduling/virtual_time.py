@@ -14,6 +14,7 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -72,12 +73,26 @@ class VirtualTimePlugin:
             f"(autojump_threshold 0 s unless marked; bound {VIRTUAL_BOUND:g} virtual s)"
         ]
 
-    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        definition = metafunc.definition
-        if carries(definition, VIRTUAL_MARKER) or FIXTURE in metafunc.fixturenames:
-            from . import settings
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self,
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        # Per collector, as the other markers are checked: every wrong one of a
+        # module is named at once, and a test pays no hook of its own.
+        report = yield
+        asking = [
+            node
+            for node in report.result
+            if (carries(node, VIRTUAL_MARKER) or FIXTURE in getattr(node, "fixturenames", ()))
+            and isinstance(node, pytest.Function)
+        ]
+        if asking:
+            from ..failures import fail_collection
+            from .settings import collection_problem
 
-            settings.check_collected(metafunc)
+            problems = dict.fromkeys(map(collection_problem, asking))  # once per function
+            fail_collection(report, [problem for problem in problems if problem is not None])
+        return report
 
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
@@ -94,7 +109,7 @@ class VirtualTimePlugin:
 
             try:
                 spec = settings.resolve(item, self.every_test)
-            except ValueError as error:  # an item type pytest_generate_tests did not see
+            except ValueError as error:  # an item type collection did not check
                 item.stash[spec_key] = f"{item.nodeid}: @pytest.mark.{VIRTUAL_MARKER}: {error}"
                 used = True
                 continue

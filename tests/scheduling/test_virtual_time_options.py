@@ -250,3 +250,28 @@ def test_a_virtual_test_inside_a_virtual_test_is_refused(lab: Lab) -> None:
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*RuntimeError: a virtual clock already runs on this hub*"])
     assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_every_wrong_marker_of_a_module_is_named_once(lab: Lab) -> None:
+    lab.write(
+        """
+        import pytest
+
+        @pytest.mark.gevent_virtual_time(autojump_threshold=-1)
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_first(n):
+            pass
+
+        @pytest.mark.gevent_schedules(runs=0)
+        def test_second():
+            pass
+
+        def test_fine():
+            pass
+        """
+    )
+    result = lab.run()
+    result.assert_outcomes(errors=1)
+    output = lab.before_summary(result)
+    assert output.count("::test_first: @pytest.mark.gevent_virtual_time: ") == 1  # not per param
+    assert output.count("::test_second: @pytest.mark.gevent_schedules: ") == 1
