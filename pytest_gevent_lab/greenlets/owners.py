@@ -16,8 +16,7 @@ from __future__ import annotations
 import sys
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -31,7 +30,6 @@ if TYPE_CHECKING:  # imported when first used: a run that never spawns never imp
 _SPAWNED_ATTR = "_gevent_lab_spawned"
 
 
-@dataclass(eq=False, slots=True)  # one per test: made and read on every test
 class Owner:
     """A test, a wider-scoped fixture, or the session outside any test, and its greenlets.
 
@@ -40,15 +38,24 @@ class Owner:
     as weak references (checking for leaks must not keep a finished greenlet
     or its value alive); ``errors`` what its greenlets died of that nobody
     retrieved yet.
+
+    A plain class with slots, not a dataclass: one is made for every test of
+    every run, and a dataclass costs its creation at every run's start-up.
     """
 
-    what: str  # a test's node id, or a fixture's description
-    kind: str = "fixture"  # "test", "fixture" or "session"
-    capture: bool = True  # False: @pytest.mark.gevent_allow_errors
-    spawned: list[weakref.ref[gevent.Greenlet]] = field(default_factory=list)
-    born: list[weakref.ref[gevent.Greenlet]] = field(default_factory=list)
-    errors: list[Any] = field(default_factory=list)  # lost_errors.Captured
-    ended: bool = False  # its test or fixture is over: errors now are nobody's to raise
+    __slots__ = ("born", "capture", "ended", "errors", "kind", "spawned", "what")
+
+    def __init__(self, what: str, kind: str = "fixture", capture: bool = True) -> None:
+        self.what = what  # a test's node id, or a fixture's description
+        self.kind = kind  # "test", "fixture" or "session"
+        self.capture = capture  # False: @pytest.mark.gevent_allow_errors
+        self.spawned: list[weakref.ref[gevent.Greenlet]] = []
+        self.born: list[weakref.ref[gevent.Greenlet]] = []
+        self.errors: list[Any] = []  # lost_errors.Captured
+        self.ended = False  # its test or fixture is over: errors now are nobody's to raise
+
+    def __repr__(self) -> str:
+        return f"Owner({self.what!r}, kind={self.kind!r})"
 
     @property
     def name(self) -> str:
@@ -70,13 +77,13 @@ def can_run(glet: Any) -> bool:
     return bool(glet) and not glet.dead and getattr(glet.parent, "loop", None) is not None
 
 
-class Spawned(NamedTuple):
+class Spawned:
     """What the tracker knew at spawn time (a dead greenlet forgets what it ran)."""
 
-    owner: Owner
-    function: Callable[..., Any]
-    file: str
-    line: int
+    __slots__ = ("file", "function", "line", "owner")
+
+    def __init__(self, owner: Owner, function: Callable[..., Any], file: str, line: int) -> None:
+        self.owner, self.function, self.file, self.line = owner, function, file, line
 
     @property
     def site(self) -> str:

@@ -194,13 +194,18 @@ def stale_references(saved: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
             if callable(original):
                 originals[id(original)] = f"{module_name}.{attribute}"
     holders: dict[str, list[str]] = {}
+    wanted = originals.keys()
     for holder_name, module in list(sys.modules.items()):
         top = holder_name.partition(".")[0]
         if module is None or top in sys.stdlib_module_names or top in _NOT_HOLDERS:
             continue
         if top == __name__.partition(".")[0] or top.startswith(native.PREFIX):
             continue  # ours, and our unpatched copies (held on purpose)
-        for name, value in list(getattr(module, "__dict__", {}).items()):
+        namespace = getattr(module, "__dict__", {})
+        # Most modules hold none: a set intersection (in C) says so without a loop here.
+        if wanted.isdisjoint(map(id, list(namespace.values()))):
+            continue
+        for name, value in list(namespace.items()):
             original = originals.get(id(value))
             if original is not None:
                 holders.setdefault(holder_name, []).append(f"{name} = {original}")
