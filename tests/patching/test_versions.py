@@ -1,4 +1,5 @@
-"""The header's versions come from the dist-info directory's name, without importing gevent."""
+"""What a run that does not patch imports of patching: the header's versions, found
+from the dist-info directory's name without importing gevent, and no more."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_gevent_lab.patching import versions
+
+if TYPE_CHECKING:
+    from conftest import Lab
 
 
 @pytest.mark.parametrize("name", ["gevent", "greenlet", "pytest"])
@@ -44,3 +49,34 @@ def test_the_header_line_imports_no_gevent() -> None:
         "patching: off (enable with --gevent-patch)"
     )
     assert imported == "False False"
+
+
+LOADED = """
+    import sys
+    from pathlib import Path
+
+
+    def pytest_unconfigure(config):
+        ours = sorted(m for m in sys.modules if m.startswith("pytest_gevent_lab.patching."))
+        Path("loaded.txt").write_text(" ".join(name.rpartition(".")[2] for name in ours))
+"""
+
+
+@pytest.mark.parametrize(
+    ("patched", "expected"),
+    [
+        (False, ["mode", "versions", "xdist"]),  # versions: for the header
+        (True, ["mode", "native", "process", "versions", "xdist"]),
+    ],
+    ids=["plain", "patched"],
+)
+def test_only_a_patched_run_imports_process_and_native(
+    lab: Lab, patched: bool, expected: list[str]
+) -> None:
+    # issue 15: process and native (with PatchReport, a dataclass) cost every
+    # run's start-up ~10 M instructions; a run that does not patch needs neither.
+    lab.conftest(LOADED)
+    lab.write("def test_plain():\n    pass\n")
+    result = lab.run_patched() if patched else lab.run_subprocess()
+    result.assert_outcomes(passed=1)
+    assert (lab.path / "loaded.txt").read_text().split() == expected
