@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -49,16 +49,19 @@ def is_internal(filename: str) -> bool:
     return filename.startswith(internal_files())
 
 
-def fail_collection(report: pytest.CollectReport, problems: Sequence[str]) -> None:
+def fail_collection(report: pytest.CollectReport, problems: Iterable[str | None]) -> None:
     """Fail a collector's report with ``problems``, one per line, beside those already there.
 
     Every wrong marker of a module is named at once (pytest's own checks stop
     at the first), also when another of the plugin's checks failed it first.
+    None (a test with nothing wrong) is left out, and a problem said twice
+    (each parameter set of a test is an item) is said once.
     """
-    if not problems:
+    said = [problem for problem in dict.fromkeys(problems) if problem is not None]
+    if not said:
         return
     earlier = [report.longrepr] if report.failed and isinstance(report.longrepr, str) else []
     if report.failed and not earlier:
         return  # pytest's own error (an import error): ours would hide it
     report.outcome = "failed"  # pytest collects no result of a failed report
-    report.longrepr = "\n".join([*earlier, *problems])
+    report.longrepr = "\n".join([*earlier, *said])

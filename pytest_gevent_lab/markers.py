@@ -13,10 +13,11 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
-if TYPE_CHECKING:
-    import pytest
+import pytest
+
+ItemType = TypeVar("ItemType", bound=pytest.Item)
 
 
 def carries(node: pytest.Item | pytest.Collector, name: str) -> bool:
@@ -28,6 +29,11 @@ def carries(node: pytest.Item | pytest.Collector, name: str) -> bool:
                 return True
         current = current.parent
     return False
+
+
+def marked(report: pytest.CollectReport, name: str, kind: type[ItemType]) -> list[ItemType]:
+    """The ``kind`` tests (e.g. ``pytest.Function``) of a collector's report that carry ``name``."""
+    return [node for node in report.result if carries(node, name) and isinstance(node, kind)]
 
 
 def closest(node: pytest.Item | pytest.Collector, names: Collection[str]) -> dict[str, pytest.Mark]:

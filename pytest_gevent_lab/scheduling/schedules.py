@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ..markers import carries
+from ..markers import carries, marked
 from ..options import group
 from .names import RUNS_OPTION, SCHEDULES_MARKER, SCHEDULES_MARKER_LINE, SEED_OPTION
 
@@ -90,17 +90,12 @@ class SchedulesPlugin:
     ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
         # Per collector: every wrong marker of a module is named at once.
         report = yield
-        marked = [
-            node
-            for node in report.result
-            if carries(node, SCHEDULES_MARKER) and isinstance(node, pytest.Function)
-        ]
-        if marked:
+        exploring = marked(report, SCHEDULES_MARKER, pytest.Function)
+        if exploring:
             from ..failures import fail_collection
             from .schedule_settings import collection_problem
 
-            problems = dict.fromkeys(map(collection_problem, marked))  # once per function
-            fail_collection(report, [problem for problem in problems if problem is not None])
+            fail_collection(report, map(collection_problem, exploring))
         return report
 
     def pytest_collection_modifyitems(

@@ -90,8 +90,7 @@ class VirtualTimePlugin:
             from ..failures import fail_collection
             from .settings import collection_problem
 
-            problems = dict.fromkeys(map(collection_problem, asking))  # once per function
-            fail_collection(report, [problem for problem in problems if problem is not None])
+            fail_collection(report, map(collection_problem, asking))
         return report
 
     def pytest_collection_modifyitems(

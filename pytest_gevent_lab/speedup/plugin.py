@@ -84,12 +84,12 @@ class SpeedupPlugin:
     ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
         # Per collector: every wrong marker of a module is named, not only the first.
         report = yield
-        marked = [
+        items = [
             node
             for node in report.result
             if carries(node, names.NAME) and isinstance(node, pytest.Item)
         ]
-        if marked:
+        if items:
             from ..failures import fail_collection
             from .marker import problem_of
 
@@ -98,8 +98,7 @@ class SpeedupPlugin:
                     MarkedCalls(self.rounds), "gevent_lab.speedup.calls"
                 )
                 self.marked = True
-            problems = [problem_of(item) for item in marked]
-            fail_collection(report, [problem for problem in problems if problem is not None])
+            fail_collection(report, map(problem_of, items))
         return report
 
 
