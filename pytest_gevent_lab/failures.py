@@ -49,6 +49,12 @@ def is_internal(filename: str) -> bool:
     return filename.startswith(internal_files())
 
 
+def function_id(item: pytest.Function) -> str:
+    """The node id of a test's function, which a collection problem names: each of its
+    parameter sets is an item, with an id of its own, and the problem is said once."""
+    return f"{item.parent.nodeid}::{item.originalname}" if item.parent else item.nodeid
+
+
 def fail_collection(report: pytest.CollectReport, problems: Iterable[str | None]) -> None:
     """Fail a collector's report with ``problems``, one per line, beside those already there.
 

@@ -120,7 +120,7 @@ def collection_problem(item: pytest.Function) -> str | None:
         )
     if problem is None:
         return None
-    from .settings import function_id
+    from ..failures import function_id
 
     return f"In {function_id(item)}: {problem}"
 

@@ -68,12 +68,11 @@ def collection_problem(item: pytest.Function) -> str | None:
                 "measured in real time, and on a virtual clock the waits it measures take no "
                 "time at all. Remove one of them (a marker may come from the class or module)."
             )
-    return None if problem is None else f"In {function_id(item)}: {problem}"
+    if problem is None:
+        return None
+    from ..failures import function_id
 
-
-def function_id(item: pytest.Function) -> str:
-    """The test function's node id: each parameter set of it is an item of its own."""
-    return f"{item.parent.nodeid}::{item.originalname}" if item.parent else item.nodeid
+    return f"In {function_id(item)}: {problem}"
 
 
 def resolve(item: pytest.Item, every_test: bool) -> VirtualTimeSpec | None:
