@@ -46,8 +46,6 @@ class GreenletsPlugin:
         self.tracker = config.stash[tracker_key] = Tracker()
         self.monitor: Monitor | None = None
         self._timed = False  # the call wrapper (timeout, block watch) is registered
-        self._resolved = 0  # tests whose settings collection resolved
-        self._some_timed = False  # and whether one of them runs under a timeout or watch
         self._watch_monitor()
         results.sink(config).add_terminal_section(
             "gevent-lab: greenlet errors no test could be blamed for", self._orphan_lines
@@ -89,10 +87,9 @@ class GreenletsPlugin:
         for node in report.result:
             if isinstance(node, pytest.Item):
                 try:
-                    self._some_timed |= settings.resolve(node).timed
+                    settings.resolve(node)
                 except pytest.Collector.CollectError as error:
                     problems.append(str(error))
-                self._resolved += 1
         if problems:
             from ..failures import fail_collection
 
@@ -100,14 +97,7 @@ class GreenletsPlugin:
         return report
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        if self._timed:
-            return
-        # Collection resolved (and so knows about) nearly every item; only items that
-        # came from elsewhere, if any, are looked at one by one.
-        timed = self._some_timed or (
-            len(items) > self._resolved and any(settings.for_item(item).timed for item in items)
-        )
-        if timed:
+        if not self._timed and any(settings.for_item(item).timed for item in items):
             from .timing import TimedCalls
 
             self.config.pluginmanager.register(
@@ -161,7 +151,7 @@ class GreenletsPlugin:
         nodeid = item.nodeid
         owner = Owner(nodeid, kind="test", capture=not settings.for_item(item).allow_errors)
         self.tracker.test = owner
-        monitor = self.monitor if self.monitor is not None else self._watch_monitor()
+        monitor = self._watch_monitor()
         if monitor is not None:
             monitor.begin_test(nodeid)
             monitor.phase = "setup"
@@ -186,7 +176,7 @@ class GreenletsPlugin:
 
             raise_unretrieved(owner, item.nodeid, phase)
         if phase == "setup":
-            monitor = self.monitor if self.monitor is not None else self._watch_monitor()
+            monitor = self._watch_monitor()
             if monitor is not None:
                 monitor.phase = "call"
 
@@ -201,7 +191,7 @@ class GreenletsPlugin:
         if owner is None:
             return
         self.tracker.test = None
-        monitor = self.monitor if self.monitor is not None else self._watch_monitor()
+        monitor = self._watch_monitor()
         if monitor is None and not owner.spawned:
             return  # gevent never seen: nothing to check
         # Each check is imported only when it has something to look at: most
