@@ -8,8 +8,8 @@ importing the package imports neither gevent nor any module gevent patches.
 
 Where things live: one subpackage per capability — ``patching/``,
 ``greenlets/``, ``interleaving/``, ``speedup/``, ``claims/`` — each owning its
-hooks; ``results.py`` is the sink they all report to, ``options.py`` and
-``failures.py`` are shared helpers. Dependencies run one way: speedup,
+hooks; ``results.py`` is the sink they all report to, ``options.py``,
+``failures.py`` and ``markers.py`` are shared helpers. Dependencies run one way: speedup,
 interleaving, claims and traces use greenlets; greenlets uses patching; nothing
 imports upward, but for ``traces.current``: a registry with no imports of its
 own that the checks ask whether a ``--gevent-trace`` recorder is on.
