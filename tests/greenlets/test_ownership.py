@@ -93,7 +93,7 @@ def test_threads_of_a_patched_run_are_never_killed_as_leaks(lab: Lab) -> None:
         BACKGROUND = []
 
         def test_a():
-            assert EXECUTOR.submit(lambda: 1).result(timeout=5) == 1
+            assert EXECUTOR.submit(lambda: 1).result(timeout=30) == 1
 
             def loop():
                 while not STOP.wait(0.01):
@@ -104,10 +104,10 @@ def test_threads_of_a_patched_run_are_never_killed_as_leaks(lab: Lab) -> None:
             BACKGROUND.append(thread)
 
         def test_b():
-            assert EXECUTOR.submit(lambda: 2).result(timeout=5) == 2
+            assert EXECUTOR.submit(lambda: 2).result(timeout=30) == 2
             assert BACKGROUND[0].is_alive()
             STOP.set()
-            BACKGROUND[0].join(timeout=5)
+            BACKGROUND[0].join(timeout=30)
             EXECUTOR.shutdown(wait=True)
         """,
     )

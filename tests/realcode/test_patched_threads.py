@@ -22,11 +22,11 @@ MODULE_LEVEL_EXECUTOR = """
 
 
     def test_a():
-        assert POOL.submit(lambda: 1).result(timeout=5) == 1
+        assert POOL.submit(lambda: 1).result(timeout=30) == 1
 
 
     def test_b():
-        assert POOL.submit(lambda: 2).result(timeout=5) == 2
+        assert POOL.submit(lambda: 2).result(timeout=30) == 2
 """
 
 # A library's daemon thread started by one test keeps working in the next.

@@ -95,7 +95,9 @@ def test_a_greenlet_waiting_for_its_turn_has_not_started() -> None:
         assert not second.dead
         assert ran == []
         first.join()
-        second.join(timeout=5)  # its turn came when the first ended
+        # Its turn came when the first ended. No timeout: were it still held, the
+        # loop would have nothing left to run and the join would raise LoopExit.
+        second.join()
         assert second.dead
         assert ran == [2]
 
@@ -108,7 +110,9 @@ def test_a_greenlet_killed_while_waiting_does_not_hold_up_the_next() -> None:
         third = tracker.spawn(gevent.sleep, 0)
         skipped.kill()
         assert skipped.dead
-        assert gevent.joinall([first, third], timeout=5) == [first, third]
+        # No timeout (a wall-clock bound is what a stalled machine breaks): were the
+        # third held behind the killed one, the loop would run dry and raise LoopExit.
+        assert gevent.joinall([first, third]) == [first, third]
 
 
 TINY_YIELDERS = """
