@@ -92,3 +92,29 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+def _load_the_rest_plainly() -> None:
+    """Let Python's own loader import the rest of the package, not pytest's rewriting hook.
+
+    pytest marks every module of a ``pytest11`` plugin's distribution for
+    assertion rewriting, and its import hook loads each of them even when
+    the module opts out with ``PYTEST_DONT_REWRITE`` (all of ours do): it
+    reads the cached code with ``marshal.load`` on a file, ~1.2 M
+    instructions a module, 36 M of the 79 M an empty run paid for the plugin
+    (issue 15). Unmarking the package changes no code that runs (nothing of
+    it was rewritten) and nothing for anyone else's modules. A hook without
+    ``_must_rewrite`` (another pytest) is left as it is: only slower.
+    """
+    import sys
+
+    for finder in sys.meta_path:
+        marked = getattr(finder, "_must_rewrite", None)
+        if isinstance(marked, set) and __name__ in marked:
+            marked.discard(__name__)
+            cache = getattr(finder, "_marked_for_rewrite_cache", None)
+            if isinstance(cache, dict):
+                cache.clear()  # as mark_rewrite() does: the answers are computed again
+
+
+_load_the_rest_plainly()  # pytest imports this package first, for its entry point

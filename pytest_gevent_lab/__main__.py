@@ -44,6 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import pytest
 
+    # Imported now, with nothing left to patch, so that the plugin's modules load as
+    # any module does, not through pytest's rewriting hook: this package was imported
+    # before pytest could install it, and unmarks itself only at pytest_addoption
+    # (see _load_the_rest_plainly).
+    from . import plugin  # noqa: F401
+
     return int(pytest.main(args))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from . import (
+    _load_the_rest_plainly,
     real_time,  # noqa: F401  (loaded now, before any test can make clocks virtual)
     results,
     traces,
@@ -45,6 +46,8 @@ __all__ = [
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    # Again, for the launcher: it imported the package before pytest's hook existed.
+    _load_the_rest_plainly()
     patching.add_options(parser)
     greenlets.add_options(parser)
     speedup.add_options(parser)
