@@ -16,6 +16,7 @@ Shared by ``trivial_tests_overhead.py``, ``scaling.py`` and ``greenlet_memory.py
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -202,6 +203,58 @@ def alternating(
 
 def median_cpu(usages: Sequence[Usage]) -> float:
     return statistics.median(u.cpu for u in usages)
+
+
+@dataclass(frozen=True)
+class RatioInterval:
+    """The median of per-round ratios, and a distribution-free interval around it."""
+
+    median: float
+    low: float
+    high: float
+    confidence: float  # of the interval actually used (order statistics give steps)
+    wanted: float  # what was asked for: fewer than 6 values cannot give 0.95
+
+    def verdict(self, goal: float) -> str:
+        """``met`` when the whole interval is at or under ``goal``, ``missed`` when all of
+        it is over, else ``unresolved``: the rounds cannot tell which side it is on (nor
+        can too few rounds for the confidence wanted)."""
+        if self.confidence < self.wanted:
+            return "unresolved (too few rounds)"
+        if self.high <= goal:
+            return "met"
+        if self.low > goal:
+            return "missed"
+        return "unresolved"
+
+
+def median_interval(values: Sequence[float], confidence: float = 0.95) -> RatioInterval:
+    """The median of ``values`` with the order-statistic interval of the sign test.
+
+    Each value is one round's ratio (on over off, measured side by side), so a
+    drift of the machine's load between rounds cancels within each. The interval
+    [x(k), x(n+1-k)] holds the true median with probability 1 - 2 P(B <= k-1),
+    B ~ Binomial(n, 1/2), whatever the values' distribution; k is the largest
+    that keeps that at or over ``confidence``. Fewer than 6 rounds give no 95 %
+    interval: it is then the whole range, with the confidence it has (and no verdict).
+    """
+    ordered = sorted(values)
+    n = len(ordered)
+    if not n:
+        raise ValueError("median_interval: no values")
+    k, held = 1, 1 - 2 * 0.5**n
+    while k + 1 <= n // 2:
+        tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+        if 1 - 2 * tail < confidence:
+            break
+        k, held = k + 1, 1 - 2 * tail
+    low, high = ordered[k - 1], ordered[n - k]
+    return RatioInterval(statistics.median(ordered), low, high, held, confidence)
+
+
+def round_ratios(offs: Sequence[Usage], ons: Sequence[Usage]) -> list[float]:
+    """Each round's CPU time on over off (the two ran next to each other)."""
+    return [on.cpu / off.cpu for off, on in zip(offs, ons, strict=True)]
 
 
 def median_rss_kb(usages: Sequence[Usage]) -> float:

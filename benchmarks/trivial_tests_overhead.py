@@ -18,8 +18,13 @@ Each size gives a whole-run row; "per test" is the slope between the two sizes
 - instructions (valgrind callgrind of the pytest process itself, exact to a few
   instructions from run to run whatever the machine's load; ``--jobs`` run in
   parallel);
-- CPU time (user + system of the child), the median of ``--rounds`` native
-  rounds, each round running off then on, the next on then off (ABBA).
+- CPU time (user + system of the child) of ``--rounds`` native rounds, each
+  round running off then on, the next on then off (ABBA). The ratio is the
+  median of the rounds' own ratios (a slope's: of each round's four runs), with
+  its distribution-free 95 % interval (pytest_runs.median_interval); a goal row
+  says ``CPU met`` only when the whole interval is under the goal, ``missed``
+  when all of it is over, else ``unresolved``. 15 rounds give [4th, 12th] of
+  the 15 ratios.
 
 ``PYTHONDONTWRITEBYTECODE`` is not inherited (it triples the start-up), and each
 command runs once untimed first so that bytecode caches are warm.
@@ -61,14 +66,18 @@ from pathlib import Path
 from pytest_runs import (
     NO_TESTS,
     PLUGIN_OFF,
+    RatioInterval,
     Run,
+    Usage,
     alternating,
     gevent_monkey_command,
     instructions_of_all,
     measure,
     median_cpu,
+    median_interval,
     pytest_command,
     ratio,
+    round_ratios,
     warm_up,
     write_suite,
 )
@@ -89,7 +98,12 @@ class Pair:
     tests: int
     instructions: tuple[int, int] | None = None
     cpu: tuple[float, float] | None = None
+    rounds: tuple[list[Usage], list[Usage]] | None = None  # CPU time, round by round
     goal: bool = False
+
+    def cpu_interval(self) -> RatioInterval | None:
+        """The median of the rounds' on/off ratios, with its 95 % interval."""
+        return median_interval(round_ratios(*self.rounds)) if self.rounds else None
 
 
 @dataclass
@@ -107,6 +121,18 @@ class Slope:
         if small is None or large is None:
             return None
         return float(large[index] - small[index]) / (self.large.tests - self.small.tests)
+
+    def cpu_interval(self) -> RatioInterval | None:
+        """Each round's per-test slope on over off (all four runs of a round side by side)."""
+        small, large = self.small.rounds, self.large.rounds
+        if not small or not large:
+            return None
+        ratios = [
+            (on_l.cpu - on_s.cpu) / (off_l.cpu - off_s.cpu)
+            for off_s, on_s, off_l, on_l in zip(*small, *large, strict=True)
+            if off_l.cpu > off_s.cpu
+        ]
+        return median_interval(ratios) if ratios else None
 
 
 @dataclass
@@ -168,6 +194,7 @@ def measure_plan(the_plan: Plan, rounds: int, jobs: int, count: bool) -> None:
         )
         for pair, (offs, ons) in zip(pairs, results, strict=True):
             pair.cpu = (median_cpu(offs), median_cpu(ons))
+            pair.rounds = (offs, ons)
     if count:
         counts = instructions_of_all([run for pair in pairs for run in (pair.off, pair.on)], jobs)
         for index, pair in enumerate(pairs):
@@ -175,8 +202,14 @@ def measure_plan(the_plan: Plan, rounds: int, jobs: int, count: bool) -> None:
 
 
 def print_table(the_plan: Plan, rounds: int) -> None:
-    how = f"CPU time: median of {rounds} rounds" if rounds else "CPU time: not measured"
+    how = f"CPU time: medians of {rounds} rounds" if rounds else "CPU time: not measured"
     print(f"instructions: valgrind callgrind; {how} (s; per-test rows in us)")
+    if rounds:
+        print(
+            "CPU ratio: the median of the rounds' own on/off ratios (each round runs both\n"
+            "sides next to each other), [its 95 % interval] and whether the interval is under\n"
+            "the goal (met), over it (missed), or both (unresolved: more rounds, a quieter machine)"
+        )
     print(
         f"{'case':45} {'instr. off':>12} {'instr. on':>12} {'ratio':>7}   "
         f"{'CPU off':>8} {'CPU on':>8} {'ratio':>7}  goal"
@@ -192,7 +225,7 @@ def print_table(the_plan: Plan, rounds: int) -> None:
                 else f"{'-':>12} {'-':>12} {'-':>7}"
             )
             times = (
-                f"{cpu[0]:8.3f} {cpu[1]:8.3f} {ratio(cpu[1], cpu[0]):>7}"
+                f"{cpu[0]:8.3f} {cpu[1]:8.3f} {_cpu_ratio(row.cpu_interval())}"
                 if cpu
                 else f"{'-':>8} {'-':>8} {'-':>7}"
             )
@@ -205,12 +238,20 @@ def print_table(the_plan: Plan, rounds: int) -> None:
                 else f"{'-':>12} {'-':>12} {'-':>7}"
             )
             times = (
-                f"{c_off * 1e6:6.0f}us {c_on * 1e6:6.0f}us {ratio(c_on, c_off):>7}"
+                f"{c_off * 1e6:6.0f}us {c_on * 1e6:6.0f}us {_cpu_ratio(row.cpu_interval())}"
                 if c_off is not None and c_on is not None
                 else f"{'-':>8} {'-':>8} {'-':>7}"
             )
         goal = f"<= {GOAL}x" if row.goal else ""
-        print(f"{row.label:45} {inst}   {times}  {goal}".rstrip())
+        interval = row.cpu_interval() if row.goal else None
+        verdict = f" CPU {interval.verdict(GOAL)}" if interval is not None else ""
+        print(f"{row.label:45} {inst}   {times}  {goal}{verdict}".rstrip())
+
+
+def _cpu_ratio(interval: RatioInterval | None) -> str:
+    if interval is None:
+        return f"{'-':>7}"
+    return f"{interval.median:.3f}x [{interval.low:.3f}-{interval.high:.3f}]"
 
 
 def as_json(the_plan: Plan) -> list[dict[str, object]]:
@@ -223,6 +264,7 @@ def as_json(the_plan: Plan) -> list[dict[str, object]]:
                     "tests": row.tests,
                     "instructions": row.instructions,
                     "cpu_s_median": row.cpu,
+                    "cpu_ratio": _interval_json(row.cpu_interval()),
                     "off": list(row.off.command),
                     "on": list(row.on.command),
                 }
@@ -233,9 +275,21 @@ def as_json(the_plan: Plan) -> list[dict[str, object]]:
                     "case": row.label.strip(),
                     "instructions_per_test": [row.per_test(i, "instructions") for i in (0, 1)],
                     "cpu_s_per_test": [row.per_test(i, "cpu") for i in (0, 1)],
+                    "cpu_ratio": _interval_json(row.cpu_interval()),
                 }
             )
     return out
+
+
+def _interval_json(interval: RatioInterval | None) -> dict[str, float] | None:
+    if interval is None:
+        return None
+    return {
+        "median": interval.median,
+        "low": interval.low,
+        "high": interval.high,
+        "confidence": interval.confidence,
+    }
 
 
 # --- --profile: where the per-test instructions go ---
