@@ -69,3 +69,68 @@ def test_a_collector_carries_its_own_markers(lab: Lab, name: str) -> None:
     assert grouped.parent is not None
     assert carries(grouped.parent, name)
     assert not carries(grouped.parent, "on_function")
+
+
+ADDED_BY_CONFTEST = """
+    import pytest
+
+    ADDED = {
+        "test_on_a_virtual_clock": pytest.mark.gevent_virtual_time,
+        "test_needs_patching": pytest.mark.needs_gevent_patch,
+        "test_timed_out": pytest.mark.gevent_timeout(0.05),
+        "test_explored": pytest.mark.gevent_schedules(runs=3, seed=1),
+    }
+
+
+    def pytest_collection_modifyitems(items):  # no tryfirst: as most conftests write it
+        for item in items:
+            if item.name in ADDED:
+                item.add_marker(ADDED[item.name])
+"""
+MARKED_LATE = """
+    import time
+
+    import gevent
+
+    CALLS = []
+
+
+    def test_on_a_virtual_clock():
+        start = time.monotonic()
+        gevent.sleep(3600)  # an hour: only a virtual one passes here
+        assert time.monotonic() - start >= 3600
+
+
+    def test_needs_patching():
+        raise AssertionError("ran in an unpatched run")
+
+
+    def test_timed_out():
+        gevent.sleep(2)
+
+
+    def test_explored():
+        CALLS.append(1)
+        gevent.sleep(0)
+
+
+    def test_explored_three_times():
+        assert len(CALLS) == 3
+"""
+
+
+def test_markers_a_conftest_adds_while_modifying_items_count(lab: Lab) -> None:
+    # The plugin's collection_modifyitems hooks run last (trylast): a conftest's own,
+    # registered later, would otherwise run after them and add markers they never saw.
+    lab.conftest(ADDED_BY_CONFTEST)
+    lab.write(MARKED_LATE)
+    result = lab.run_subprocess("-p", "timeout", "--timeout=60", "-rs")
+    result.assert_outcomes(passed=3, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*GeventTimeout: gevent timeout after 0.05 s in *::test_timed_out*",
+            "SKIPPED*needs --gevent-patch*",
+        ],
+        consecutive=False,
+    )
+    result.stdout.no_fnmatch_line("*ran in an unpatched run*")

@@ -96,8 +96,17 @@ class GreenletsPlugin:
             fail_collection(report, problems)
         return report
 
+    # trylast: after the conftests' own, so that a marker one adds to an item counts
+    # (its settings are resolved again; one it got wrong is a usage error naming it).
+    @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        if not self._timed and any(settings.for_item(item).timed for item in items):
+        timed = False
+        for item in items:
+            try:
+                timed |= settings.resolve(item).timed
+            except pytest.Collector.CollectError as error:
+                raise pytest.UsageError(str(error)) from None
+        if timed and not self._timed:
             from .timing import TimedCalls
 
             self.config.pluginmanager.register(

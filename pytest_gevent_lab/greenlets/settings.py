@@ -1,8 +1,9 @@
 """Per-test settings of the greenlet checks: the marker beats the command line beats ini.
 
 The gevent timeout, the hub-blocking threshold and ``gevent_allow_errors``.
-Values are resolved once per test at collection, so a bad marker is a
-collection error that names the test instead of a traceback when it runs.
+Values are resolved at collection, so a bad marker is a collection error that
+names the test instead of a traceback when it runs, and once more after the
+conftests' own ``pytest_collection_modifyitems`` (a marker one adds counts).
 
 PYTEST_DONT_REWRITE
 """

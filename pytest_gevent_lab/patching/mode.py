@@ -282,6 +282,7 @@ class PatchingPlugin:
             report.result = []
         return report
 
+    @pytest.hookimpl(trylast=True)  # after the conftests' own: a marker they add counts
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """``needs_gevent_patch`` tests skip in an unpatched run (patching came first)."""
         if _is_patched():

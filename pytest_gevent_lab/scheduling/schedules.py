@@ -98,6 +98,7 @@ class SchedulesPlugin:
             fail_collection(report, map(collection_problem, exploring))
         return report
 
+    @pytest.hookimpl(trylast=True)  # after the conftests' own: a marker they add counts
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:

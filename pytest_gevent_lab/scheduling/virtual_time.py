@@ -93,6 +93,7 @@ class VirtualTimePlugin:
             fail_collection(report, map(collection_problem, asking))
         return report
 
+    @pytest.hookimpl(trylast=True)  # after the conftests' own: a marker they add counts
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
