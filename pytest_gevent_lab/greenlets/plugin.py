@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .. import results
+from ..markers import carries_any
 from . import settings
 from .owners import Owner, Tracker, tracker_key
 
@@ -81,11 +82,13 @@ class GreenletsPlugin:
     def pytest_make_collect_report(
         self,
     ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-        # Per collector, not per item: every kind of item (unittest methods too).
+        # Per collector, not per item: every kind of item (unittest methods too). Only a
+        # test with one of the markers has something to check here; every test's
+        # settings are resolved after the conftests' own modifyitems (below).
         report = yield
         problems = []
         for node in report.result:
-            if isinstance(node, pytest.Item):
+            if carries_any(node, settings.MARKER_NAMES) and isinstance(node, pytest.Item):
                 try:
                     settings.resolve(node)
                 except pytest.Collector.CollectError as error:

@@ -65,7 +65,7 @@ SETTINGS = {
     ),
 }
 ALLOW_ERRORS = "gevent_allow_errors"
-_MARKER_NAMES = frozenset((*SETTINGS, ALLOW_ERRORS))
+MARKER_NAMES = frozenset((*SETTINGS, ALLOW_ERRORS))
 
 
 class Settings(NamedTuple):
@@ -119,7 +119,7 @@ def resolve(item: pytest.Item) -> Settings:
     One pass over the item's markers, closest first: this runs for every test.
     """
     settings = item.config.stash[_defaults_key]
-    for name, marker in closest(item, _MARKER_NAMES).items():
+    for name, marker in closest(item, MARKER_NAMES).items():
         if name == ALLOW_ERRORS:
             if marker.args or marker.kwargs:
                 raise pytest.Collector.CollectError(
