@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import json
 import pstats
@@ -97,9 +98,13 @@ class Pair:
     on: Run
     tests: int
     instructions: tuple[int, int] | None = None
-    cpu: tuple[float, float] | None = None
     rounds: tuple[list[Usage], list[Usage]] | None = None  # CPU time, round by round
     goal: bool = False
+
+    @property
+    def cpu(self) -> tuple[float, float] | None:
+        """The median CPU time off and on."""
+        return (median_cpu(self.rounds[0]), median_cpu(self.rounds[1])) if self.rounds else None
 
     def cpu_interval(self) -> RatioInterval | None:
         """The median of the rounds' on/off ratios, with its 95 % interval."""
@@ -193,7 +198,6 @@ def measure_plan(the_plan: Plan, rounds: int, jobs: int, count: bool) -> None:
             lambda n: print(f"  CPU round {n}/{rounds} done", file=sys.stderr, flush=True),
         )
         for pair, (offs, ons) in zip(pairs, results, strict=True):
-            pair.cpu = (median_cpu(offs), median_cpu(ons))
             pair.rounds = (offs, ons)
     if count:
         counts = instructions_of_all([run for pair in pairs for run in (pair.off, pair.on)], jobs)
@@ -215,6 +219,7 @@ def print_table(the_plan: Plan, rounds: int) -> None:
         f"{'CPU off':>8} {'CPU on':>8} {'ratio':>7}  goal"
     )
     for row in the_plan.rows:
+        interval = row.cpu_interval()
         if isinstance(row, Pair):
             counts = row.instructions
             cpu = row.cpu
@@ -225,7 +230,7 @@ def print_table(the_plan: Plan, rounds: int) -> None:
                 else f"{'-':>12} {'-':>12} {'-':>7}"
             )
             times = (
-                f"{cpu[0]:8.3f} {cpu[1]:8.3f} {_cpu_ratio(row.cpu_interval())}"
+                f"{cpu[0]:8.3f} {cpu[1]:8.3f} {_cpu_ratio(interval)}"
                 if cpu
                 else f"{'-':>8} {'-':>8} {'-':>7}"
             )
@@ -238,13 +243,12 @@ def print_table(the_plan: Plan, rounds: int) -> None:
                 else f"{'-':>12} {'-':>12} {'-':>7}"
             )
             times = (
-                f"{c_off * 1e6:6.0f}us {c_on * 1e6:6.0f}us {_cpu_ratio(row.cpu_interval())}"
+                f"{c_off * 1e6:6.0f}us {c_on * 1e6:6.0f}us {_cpu_ratio(interval)}"
                 if c_off is not None and c_on is not None
                 else f"{'-':>8} {'-':>8} {'-':>7}"
             )
         goal = f"<= {GOAL}x" if row.goal else ""
-        interval = row.cpu_interval() if row.goal else None
-        verdict = f" CPU {interval.verdict(GOAL)}" if interval is not None else ""
+        verdict = f" CPU {interval.verdict(GOAL)}" if row.goal and interval is not None else ""
         print(f"{row.label:45} {inst}   {times}  {goal}{verdict}".rstrip())
 
 
@@ -264,7 +268,7 @@ def as_json(the_plan: Plan) -> list[dict[str, object]]:
                     "tests": row.tests,
                     "instructions": row.instructions,
                     "cpu_s_median": row.cpu,
-                    "cpu_ratio": _interval_json(row.cpu_interval()),
+                    "cpu_ratio": _as_json(row.cpu_interval()),
                     "off": list(row.off.command),
                     "on": list(row.on.command),
                 }
@@ -275,21 +279,14 @@ def as_json(the_plan: Plan) -> list[dict[str, object]]:
                     "case": row.label.strip(),
                     "instructions_per_test": [row.per_test(i, "instructions") for i in (0, 1)],
                     "cpu_s_per_test": [row.per_test(i, "cpu") for i in (0, 1)],
-                    "cpu_ratio": _interval_json(row.cpu_interval()),
+                    "cpu_ratio": _as_json(row.cpu_interval()),
                 }
             )
     return out
 
 
-def _interval_json(interval: RatioInterval | None) -> dict[str, float] | None:
-    if interval is None:
-        return None
-    return {
-        "median": interval.median,
-        "low": interval.low,
-        "high": interval.high,
-        "confidence": interval.confidence,
-    }
+def _as_json(interval: RatioInterval | None) -> dict[str, float] | None:
+    return dataclasses.asdict(interval) if interval is not None else None
 
 
 # --- --profile: where the per-test instructions go ---
