@@ -137,3 +137,20 @@ def test_markers_a_conftest_adds_while_modifying_items_count(lab: Lab) -> None:
         consecutive=False,
     )
     result.stdout.no_fnmatch_line("*ran in an unpatched run*")
+
+
+def test_a_bad_marker_a_conftest_adds_is_a_usage_error_naming_the_test(lab: Lab) -> None:
+    lab.conftest(
+        """
+        import pytest
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                item.add_marker(pytest.mark.gevent_timeout("soon"))
+        """
+    )
+    lab.write("def test_late():\n    pass\n")
+    result = lab.run_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: *::test_late: @pytest.mark.gevent_timeout: *got 'soon'*"])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
