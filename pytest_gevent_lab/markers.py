@@ -31,17 +31,6 @@ def carries(node: pytest.Item | pytest.Collector, name: str) -> bool:
     return False
 
 
-def carries_any(node: pytest.Item | pytest.Collector, names: Collection[str]) -> bool:
-    """Whether one of ``names`` is on the node or a parent (one walk, nothing built)."""
-    current: pytest.Item | pytest.Collector | None = node
-    while current is not None:
-        for mark in current.own_markers:
-            if mark.name in names:
-                return True
-        current = current.parent
-    return False
-
-
 def marked(report: pytest.CollectReport, name: str, kind: type[ItemType]) -> list[ItemType]:
     """The ``kind`` tests (e.g. ``pytest.Function``) of a collector's report that carry ``name``."""
     return [node for node in report.result if carries(node, name) and isinstance(node, kind)]

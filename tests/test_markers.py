@@ -1,4 +1,4 @@
-"""``markers.carries``, ``carries_any`` and ``closest`` answer as ``get_closest_marker`` does.
+"""``markers.carries`` and ``markers.closest`` answer as pytest's ``get_closest_marker`` does.
 
 The plugin asks them instead of pytest for every collected test (issue 15):
 a marker on the function, its class, its module (``pytestmark``), a
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_gevent_lab.markers import carries, carries_any, closest
+from pytest_gevent_lab.markers import carries, closest
 
 if TYPE_CHECKING:
     from conftest import Lab
@@ -57,9 +57,6 @@ def test_they_agree_with_get_closest_marker_on_every_item(lab: Lab) -> None:
         expected = {name: item.get_closest_marker(name) for name in NAMES}
         for name in NAMES:
             assert carries(item, name) is (expected[name] is not None), (item.nodeid, name)
-        present = {name for name, marker in expected.items() if marker is not None}
-        assert carries_any(item, NAMES) is bool(present)
-        assert carries_any(item, {"nowhere", *present}) is bool(present)
         assert closest(item, NAMES) == {k: v for k, v in expected.items() if v is not None}
     marked = next(item for item in items if item.name == "test_marked")
     assert closest(marked, NAMES)["on_class"].args == ("closer",)  # the closest one wins

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .. import results
-from ..markers import carries_any
+from ..markers import closest
 from . import settings
 from .owners import Owner, Tracker, tracker_key
 
@@ -88,7 +88,7 @@ class GreenletsPlugin:
         report = yield
         problems = []
         for node in report.result:
-            if carries_any(node, settings.MARKER_NAMES) and isinstance(node, pytest.Item):
+            if closest(node, settings.MARKER_NAMES) and isinstance(node, pytest.Item):
                 try:
                     settings.resolve(node)
                 except pytest.Collector.CollectError as error:
