@@ -15,6 +15,7 @@ import pytest
 
 from . import (
     _load_the_rest_plainly,
+    markers,
     real_time,  # noqa: F401  (loaded now, before any test can make clocks virtual)
     results,
     traces,
@@ -66,8 +67,10 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     # The results sink first: every capability reports to it. Its terminal
-    # sections print in the order the capabilities are registered here.
+    # sections print in the order the capabilities are registered here, and
+    # their marker checks run in that order.
     results.configure(config)
+    markers.configure(config)
     patching.configure(config)
     greenlets.configure(config)
     scheduling.configure(config)

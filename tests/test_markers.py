@@ -1,8 +1,9 @@
-"""``markers.carries`` and ``markers.closest`` answer as pytest's ``get_closest_marker`` does.
+"""The plugin's marker questions answer as pytest's ``get_closest_marker`` does.
 
-The plugin asks them instead of pytest for every collected test (issue 15):
-a marker on the function, its class, its module (``pytestmark``), a
-parameter set (``pytest.param(marks=...)``), or added to the item later.
+``MarkerChecks.find`` and ``markers.closest`` are asked instead of pytest for
+every collected test (issue 15): a marker on the function, its class, its
+module (``pytestmark``), a parameter set (``pytest.param(marks=...)``), or
+added to the item later.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_gevent_lab.markers import carries, closest
+from pytest_gevent_lab.markers import MarkerChecks, closest
 
 if TYPE_CHECKING:
     from conftest import Lab
@@ -45,21 +46,50 @@ SOURCE = """
 
 
 def collected(lab: Lab) -> list[pytest.Item]:
-    lab.ini("markers =", *(f"    {name}" for name in NAMES))
+    lab.ini("markers =", *(f"    {name}" for name in NAMES), "    unwatched")
     return lab.pytester.getitems(lab.pytester.makepyfile(SOURCE))
+
+
+def watching(*names: str) -> MarkerChecks:
+    checks = MarkerChecks()
+    checks.add(names[:2])  # several capabilities: their names are looked for together
+    checks.add(names[2:])
+    return checks
 
 
 def test_they_agree_with_get_closest_marker_on_every_item(lab: Lab) -> None:
     items = collected(lab)
     items[-1].add_marker("added")
+    items[0].add_marker("unwatched")  # carries it, but no capability asks: not found
     assert len(items) == 5
+    carried = watching(*NAMES).find(items)
     for item in items:
         expected = {name: item.get_closest_marker(name) for name in NAMES}
         for name in NAMES:
-            assert carries(item, name) is (expected[name] is not None), (item.nodeid, name)
+            found = item in carried.items({name}) and item in carried.functions({name})
+            assert found is (expected[name] is not None), (item.nodeid, name)
         assert closest(item, NAMES) == {k: v for k, v in expected.items() if v is not None}
+    assert carried.items({"unwatched"}) == []
     marked = next(item for item in items if item.name == "test_marked")
     assert closest(marked, NAMES)["on_class"].args == ("closer",)  # the closest one wins
+
+
+def test_items_under_different_parents_each_get_their_own(lab: Lab) -> None:
+    # One walk per parent: a batch that switches parents must not keep the last one's.
+    items = collected(lab)
+    reordered = [items[-1], items[0], items[2], items[1]]
+    carried = watching(*NAMES).find(reordered)
+    assert carried.items({"on_class"}) == [items[0], items[1]]
+    assert carried.items({"on_module"}) == reordered  # in the batch's order
+
+
+def test_a_collector_in_the_batch_is_none_of_its_tests(lab: Lab) -> None:
+    items = collected(lab)
+    grouped = items[0].parent
+    assert isinstance(grouped, pytest.Class)
+    carried = watching(*NAMES).find([grouped, *items])
+    assert carried.items({"on_class"}) == [items[0], items[1]]
+    assert carried.functions({"on_class"}) == [items[0], items[1]]
 
 
 @pytest.mark.parametrize("name", ["on_module", "on_class"])
@@ -67,8 +97,8 @@ def test_a_collector_carries_its_own_markers(lab: Lab, name: str) -> None:
     items = collected(lab)
     grouped = next(item for item in items if item.name == "test_class_only")
     assert grouped.parent is not None
-    assert carries(grouped.parent, name)
-    assert not carries(grouped.parent, "on_function")
+    assert watching(name).find([grouped.parent])
+    assert not watching("on_function").find([grouped.parent])
 
 
 ADDED_BY_CONFTEST = """

@@ -33,6 +33,13 @@ RECORD = """
         "pytest_runtest_teardown",
         "pytest_runtest_logreport",
     )
+    PER_COLLECTED = (
+        "pytest_make_collect_report",
+        "pytest_collection_modifyitems",
+        "pytest_pycollect_makeitem",
+        "pytest_itemcollected",
+        "pytest_collectreport",
+    )
 
 
     @pytest.fixture(scope="session", autouse=True)
@@ -42,13 +49,19 @@ RECORD = """
 
     def pytest_unconfigure(config):
         hooks = config.pluginmanager.hook
-        ours = sorted(
-            f"{impl.plugin_name}:{name}"
-            for name in PER_TEST
-            for impl in getattr(hooks, name).get_hookimpls()
-            if (impl.plugin_name or "").startswith("gevent_lab")
-        )
-        found = {"hooks": ours, "gevent": "gevent" in sys.modules}
+        def ours(names):
+            return sorted(
+                f"{impl.plugin_name}:{name}"
+                for name in names
+                for impl in getattr(hooks, name).get_hookimpls()
+                if (impl.plugin_name or "").startswith("gevent_lab")
+            )
+
+        found = {
+            "hooks": ours(PER_TEST),
+            "collection": ours(PER_COLLECTED),
+            "gevent": "gevent" in sys.modules,
+        }
         Path("per_test.json").write_text(json.dumps(found))
 """
 ALWAYS = [
@@ -76,6 +89,19 @@ def test_a_run_that_never_touches_gevent_has_two_hooks_and_no_gevent(lab: Lab) -
     found = ended_with(lab, "def test_plain():\n    pass\n")
     assert found["hooks"] == ALWAYS
     assert found["gevent"] is False  # not even at the teardown of a session fixture
+
+
+def test_every_capability_checks_its_markers_behind_one_hook_of_each_kind(lab: Lab) -> None:
+    # Each capability's collection-time marker check used to be a hook of its own:
+    # six wrappers around each collector's report and four modifyitems, each asking
+    # every test for its marker. One pass per batch asks for all of them.
+    found = ended_with(
+        lab, "import pytest\n\n\n@pytest.mark.gevent_timeout(5)\ndef test_t():\n    pass\n"
+    )
+    assert found["collection"] == [
+        "gevent_lab.markers:pytest_collection_modifyitems",
+        "gevent_lab.markers:pytest_make_collect_report",
+    ]
 
 
 def test_gevent_in_the_process_adds_the_call_check(lab: Lab) -> None:

@@ -77,18 +77,14 @@ def claim_of(mark: pytest.Mark) -> Claim:
     )
 
 
-def attach_claims(report: pytest.CollectReport) -> pytest.CollectReport:
-    """Attach each collected test's claims; a malformed marker fails the collection.
+def attach_claims(report: pytest.CollectReport, claimed: list[pytest.Item]) -> None:
+    """Attach the claims of a collector's ``claimed`` tests; a malformed one fails the report.
 
     Failing the collector's report (rather than raising) is what makes it a
     collection error that names the test, reported like an import error.
     """
-    if not report.passed:
-        return report
     problems = []
-    for node in report.result:
-        if not isinstance(node, pytest.Item):
-            continue
+    for node in claimed:
         for mark in node.iter_markers(NAME):
             try:
                 claim = claim_of(mark)
@@ -100,4 +96,3 @@ def attach_claims(report: pytest.CollectReport) -> pytest.CollectReport:
         report.outcome = "failed"
         report.longrepr = "\n".join(problems)
         report.result = []
-    return report

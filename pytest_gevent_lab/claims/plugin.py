@@ -16,19 +16,21 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from .. import results
-from ..markers import carries
+from .. import markers, results
+from ..markers import Carried
 from .names import CLAIM_PROPERTY, MARKER, NAME, SECTION
 
 if TYPE_CHECKING:
     from .figures import RecordFigure
     from .marker import Claim
     from .verdicts import Outcome
+
+
+CLAIM_NAMES = frozenset((NAME,))
 
 
 class ClaimsPlugin:
@@ -43,17 +45,14 @@ class ClaimsPlugin:
         self.outcomes: dict[str, Outcome] = {}
         self.sink.on_report(CLAIM_PROPERTY, self._file)
         self.sink.add_terminal_section("gevent-lab: claims", self._table, sep="=")
+        markers.checks(config).add(CLAIM_NAMES, self._check_report)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(
-        self,
-    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-        collect_report = yield
-        if collect_report.passed and any(map(_claimed, collect_report.result)):
+    def _check_report(self, report: pytest.CollectReport, carried: Carried) -> None:
+        claimed = carried.items(CLAIM_NAMES)
+        if claimed and report.passed:
             from .marker import attach_claims
 
-            return attach_claims(collect_report)
-        return collect_report
+            attach_claims(report, claimed)
 
     def _file(self, report: pytest.TestReport, claims: list[Claim], ended: bool | None) -> None:
         from .verdicts import file_claims
@@ -79,10 +78,6 @@ def record_figure(request: pytest.FixtureRequest) -> RecordFigure:
 
     assert isinstance(request.node, pytest.Item)
     return make_recorder(request.node)
-
-
-def _claimed(node: Any) -> bool:
-    return carries(node, NAME) and isinstance(node, pytest.Item)
 
 
 def configure(config: pytest.Config) -> None:

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .. import results
-from ..markers import closest
+from .. import markers, results
+from ..markers import Carried
 from . import settings
 from .owners import Owner, Tracker, tracker_key
 
@@ -48,6 +48,7 @@ class GreenletsPlugin:
         self.monitor: Monitor | None = None
         self._timed = False  # the call wrapper (timeout, block watch) is registered
         self._watch_monitor()
+        markers.checks(config).add(settings.MARKER_NAMES, self._check_report, self._store_settings)
         results.sink(config).add_terminal_section(
             "gevent-lab: greenlet errors no test could be blamed for", self._orphan_lines
         )
@@ -78,33 +79,27 @@ class GreenletsPlugin:
 
     # --- collection: a bad marker is a collection error naming the test ---
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(
-        self,
-    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-        # Per collector, not per item: every kind of item (unittest methods too). Only a
-        # test with one of the markers has something to check here; every test's
-        # settings are resolved after the conftests' own modifyitems (below).
-        report = yield
+    def _check_report(self, report: pytest.CollectReport, carried: Carried) -> None:
+        # Only a test with one of the markers has something to check here; every
+        # test's settings are stored after the conftests' own modifyitems (below).
         problems = []
-        for node in report.result:
-            if closest(node, settings.MARKER_NAMES) and isinstance(node, pytest.Item):
-                try:
-                    settings.resolve(node)
-                except pytest.Collector.CollectError as error:
-                    problems.append(str(error))
+        for node in carried.items(settings.MARKER_NAMES):
+            try:
+                settings.resolve(node)
+            except pytest.Collector.CollectError as error:
+                problems.append(str(error))
         if problems:
             from ..failures import fail_collection
 
             fail_collection(report, problems)
-        return report
 
-    # trylast: after the conftests' own, so that a marker one adds to an item counts
-    # (its settings are resolved again; one it got wrong is a usage error naming it).
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        timed = False
-        for item in items:
+    def _store_settings(self, items: list[pytest.Item], carried: Carried) -> None:
+        # After the conftests' own modifyitems: a marker one added is resolved again,
+        # and one it got wrong is a usage error naming the test.
+        defaults = settings.store_defaults(self.config, items)
+        marked = carried.items(settings.MARKER_NAMES)
+        timed = defaults.timed and len(marked) < len(items)  # an unmarked test is timed
+        for item in marked:
             try:
                 timed |= settings.resolve(item).timed
             except pytest.Collector.CollectError as error:

@@ -141,6 +141,14 @@ def resolve(item: pytest.Item) -> Settings:
     return settings
 
 
+def store_defaults(config: pytest.Config, items: list[pytest.Item]) -> Settings:
+    """Give every test the run's settings; those of a marked test are resolved after."""
+    defaults = config.stash[_defaults_key]
+    for item in items:
+        item.stash[_settings_key] = defaults
+    return defaults
+
+
 def for_item(item: pytest.Item) -> Settings:
     """The item's settings (resolved at collection; items of other collectors now)."""
     settings = item.stash.get(_settings_key, None)

@@ -13,14 +13,13 @@ PYTEST_DONT_REWRITE
 from __future__ import annotations
 
 import sys
-from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .. import results
-from ..markers import carries
+from .. import markers, results
+from ..markers import Carried
 from ..options import group
 from . import xdist
 
@@ -32,6 +31,8 @@ MARKERS = (
     "needs_gevent_patch: skip this test unless the run is monkey-patched "
     "(pytest --gevent-patch, or python -m pytest_gevent_lab).",
 )
+
+NEEDS_PATCH_NAMES = frozenset((NEEDS_PATCH,))
 
 report_key = pytest.StashKey["PatchReport"]()
 
@@ -244,6 +245,7 @@ class PatchingPlugin:
         sink.add_part("patching", self._header_lines)
         sink.add_part("patching in xdist workers", lambda: self.worker_reports)
         sink.add_terminal_section("gevent-lab: patching in xdist workers", self._worker_summary)
+        markers.checks(config).add(NEEDS_PATCH_NAMES, self._check_report, self._skip_unpatched)
 
     @property
     def requested(self) -> bool:
@@ -260,19 +262,14 @@ class PatchingPlugin:
             return [unpatched_line()]
         return self._report.header_lines()
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(
-        self,
-    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    def _check_report(self, report: pytest.CollectReport, carried: Carried) -> None:
         """A ``needs_gevent_patch`` marker with arguments is a collection error naming the test."""
-        report = yield
-        if not report.passed:
-            return report
+        if not report.passed or not carried:
+            return
         problems = [
             f"{node.nodeid}: @pytest.mark.needs_gevent_patch takes no arguments, got "
             f"args={mark.args!r} kwargs={mark.kwargs!r}; write it bare"
-            for node in report.result
-            if carries(node, NEEDS_PATCH) and isinstance(node, pytest.Item)
+            for node in carried.items(NEEDS_PATCH_NAMES)
             for mark in node.iter_markers(NEEDS_PATCH)
             if mark.args or mark.kwargs
         ]
@@ -280,19 +277,17 @@ class PatchingPlugin:
             report.outcome = "failed"
             report.longrepr = "\n".join(problems)
             report.result = []
-        return report
 
-    @pytest.hookimpl(trylast=True)  # after the conftests' own: a marker they add counts
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def _skip_unpatched(self, items: list[pytest.Item], carried: Carried) -> None:
         """``needs_gevent_patch`` tests skip in an unpatched run (patching came first)."""
-        if _is_patched():
+        needing = carried.items(NEEDS_PATCH_NAMES)
+        if not needing or _is_patched():
             return
         skip = pytest.mark.skip(
             reason="needs --gevent-patch: this test only makes sense in a monkey-patched run"
         )
-        for item in items:
-            if carries(item, NEEDS_PATCH):
-                item.add_marker(skip)
+        for item in needing:
+            item.add_marker(skip)
 
     def pytest_sessionfinish(self) -> None:
         if hasattr(self.config, "workeroutput"):

@@ -15,12 +15,12 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from ..markers import carries, marked
+from .. import markers
+from ..markers import Carried
 from ..options import group
 from .names import RUNS_OPTION, SCHEDULES_MARKER, SCHEDULES_MARKER_LINE, SEED_OPTION
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 PLUGIN_NAME = "gevent_lab_schedules"
 RUNS_NAME = PLUGIN_NAME + ".runs"
+
+SCHEDULES_NAMES = frozenset((SCHEDULES_MARKER,))
 
 plan_key: pytest.StashKey[RunPlan | str] = pytest.StashKey()  # a str: the marker's error
 
@@ -62,6 +64,7 @@ class SchedulesPlugin:
     """Which tests explore schedules (checked at collection), and the header line."""
 
     def __init__(self, config: pytest.Config) -> None:
+        self.config = config
         self.every_test: int | None = None
         self.seed: int | None = None
         runs, seed = config.getoption("gevent_schedules"), config.getoption("gevent_schedule_seed")
@@ -70,6 +73,7 @@ class SchedulesPlugin:
 
             self.every_test = settings.parse_option(runs, RUNS_OPTION, 1)
             self.seed = settings.parse_option(seed, SEED_OPTION, 0, settings.SEED_LIMIT)
+        markers.checks(config).add(SCHEDULES_NAMES, self._check_report, self._store_plans)
 
     def pytest_report_header(self) -> list[str]:
         lines = []
@@ -84,30 +88,23 @@ class SchedulesPlugin:
             )
         return lines
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(
-        self,
-    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    def _check_report(self, report: pytest.CollectReport, carried: Carried) -> None:
         # Per collector: every wrong marker of a module is named at once.
-        report = yield
-        exploring = marked(report, SCHEDULES_MARKER, pytest.Function)
+        exploring = carried.functions(SCHEDULES_NAMES)
         if exploring:
             from ..failures import fail_collection
             from .schedule_settings import collection_problem
 
             fail_collection(report, map(collection_problem, exploring))
-        return report
 
-    @pytest.hookimpl(trylast=True)  # after the conftests' own: a marker they add counts
-    def pytest_collection_modifyitems(
-        self, config: pytest.Config, items: list[pytest.Item]
-    ) -> None:
+    def _store_plans(self, items: list[pytest.Item], carried: Carried) -> None:
         used = False
-        for item in items:
-            if self.every_test is None and not carries(item, SCHEDULES_MARKER):
-                continue
-            if not isinstance(item, pytest.Function):
-                continue  # only a Python function body can be called once per schedule
+        # Only a Python function body can be called once per schedule.
+        for item in (
+            [item for item in items if isinstance(item, pytest.Function)]
+            if self.every_test is not None
+            else carried.functions(SCHEDULES_NAMES)
+        ):
             from . import schedule_settings as settings
 
             try:
@@ -120,7 +117,7 @@ class SchedulesPlugin:
                 item.stash[plan_key] = plan
                 used = True
         # The per-test hooks cost every test of every run: only where a test needs them.
-        if used and not config.pluginmanager.has_plugin(RUNS_NAME):
+        if used and not self.config.pluginmanager.has_plugin(RUNS_NAME):
             from .per_test import ScheduleRuns
 
-            config.pluginmanager.register(ScheduleRuns(), RUNS_NAME)
+            self.config.pluginmanager.register(ScheduleRuns(), RUNS_NAME)

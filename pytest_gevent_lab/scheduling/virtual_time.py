@@ -14,12 +14,13 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pytest
 
-from ..markers import carries
+from .. import markers
+from ..markers import Carried, Node
 from .names import FIXTURE, VIRTUAL_BOUND, VIRTUAL_MARKER, VIRTUAL_MARKER_LINE
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 PLUGIN_NAME = "gevent_lab_virtual_time"
 OPTION = "--gevent-virtual-time"
 INI = "gevent_virtual_time"
+
+VIRTUAL_NAMES = frozenset((VIRTUAL_MARKER,))
 
 spec_key: pytest.StashKey[VirtualTimeSpec | str] = pytest.StashKey()  # a str: the marker's error
 active_key: pytest.StashKey[VirtualTest] = pytest.StashKey()
@@ -64,6 +67,8 @@ class VirtualTimePlugin:
     def __init__(self, config: pytest.Config) -> None:
         option = config.getoption("gevent_virtual_time")
         self.every_test = bool(config.getini(INI)) if option is None else bool(option)
+        self.config = config
+        markers.checks(config).add(VIRTUAL_NAMES, self._check_report, self._store_specs)
 
     def pytest_report_header(self) -> list[str]:
         if not self.every_test:
@@ -73,38 +78,23 @@ class VirtualTimePlugin:
             f"(autojump_threshold 0 s unless marked; bound {VIRTUAL_BOUND:g} virtual s)"
         ]
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(
-        self,
-    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    def _check_report(self, report: pytest.CollectReport, carried: Carried) -> None:
         # Per collector, as the other markers are checked: every wrong one of a
-        # module is named at once, and a test pays no hook of its own.
-        report = yield
+        # module is named at once.
         asking = [
             node
-            for node in report.result
-            if (carries(node, VIRTUAL_MARKER) or FIXTURE in getattr(node, "fixturenames", ()))
-            and isinstance(node, pytest.Function)
+            for node in _asking(report.result, carried.items(VIRTUAL_NAMES))
+            if isinstance(node, pytest.Function)
         ]
         if asking:
             from ..failures import fail_collection
             from .settings import collection_problem
 
             fail_collection(report, map(collection_problem, asking))
-        return report
 
-    @pytest.hookimpl(trylast=True)  # after the conftests' own: a marker they add counts
-    def pytest_collection_modifyitems(
-        self, config: pytest.Config, items: list[pytest.Item]
-    ) -> None:
+    def _store_specs(self, items: list[pytest.Item], carried: Carried) -> None:
         used = False
-        for item in items:
-            if not (
-                self.every_test
-                or FIXTURE in getattr(item, "fixturenames", ())
-                or carries(item, VIRTUAL_MARKER)
-            ):
-                continue
+        for item in items if self.every_test else _asking(items, carried.items(VIRTUAL_NAMES)):
             from . import settings
 
             try:
@@ -117,10 +107,21 @@ class VirtualTimePlugin:
                 item.stash[spec_key] = spec
                 used = True
         # The per-test hooks cost every test of every run: only where a test needs them.
-        if used and not config.pluginmanager.has_plugin(RUNS_NAME):
+        if used and not self.config.pluginmanager.has_plugin(RUNS_NAME):
             from .per_test import VirtualTimeRuns
 
-            config.pluginmanager.register(VirtualTimeRuns(), RUNS_NAME)
+            self.config.pluginmanager.register(VirtualTimeRuns(), RUNS_NAME)
+
+
+def _asking(nodes: Sequence[Node], marked: list[pytest.Item]) -> list[pytest.Item]:
+    """The tests among ``nodes`` that are ``marked`` or request the clock, in their order."""
+    marked_ids = {id(node) for node in marked}  # most often none
+    return [
+        node
+        for node in nodes
+        if (id(node) in marked_ids or FIXTURE in getattr(node, "fixturenames", ()))
+        and isinstance(node, pytest.Item)
+    ]
 
 
 RUNS_NAME = PLUGIN_NAME + ".runs"

@@ -5,18 +5,20 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .. import results
-from ..markers import carries
+from .. import markers, results
+from ..markers import Carried
 from ..options import group
 from . import names
 
 if TYPE_CHECKING:
     from .turns import Mode
+
+
+SPEEDUP_NAMES = frozenset((names.NAME,))
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -60,6 +62,7 @@ class SpeedupPlugin:
         self.sink.on_report(names.PROPERTY, self._file, per_attempt=True)
         self.sink.forget_per_attempt(*names.FLAT_PROPERTIES)
         self.sink.add_terminal_section("gevent-lab: concurrent speedup", self._summary)
+        markers.checks(config).add(SPEEDUP_NAMES, self._check_report)
 
     def _summary(self, width: int) -> list[str]:
         entries = self.sink.entries(names.SECTION)
@@ -78,17 +81,9 @@ class SpeedupPlugin:
             for entry in file_result(values):
                 self.sink.add(names.SECTION, entry)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_make_collect_report(
-        self,
-    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    def _check_report(self, report: pytest.CollectReport, carried: Carried) -> None:
         # Per collector: every wrong marker of a module is named, not only the first.
-        report = yield
-        items = [
-            node
-            for node in report.result
-            if carries(node, names.NAME) and isinstance(node, pytest.Item)
-        ]
+        items = carried.items(SPEEDUP_NAMES)
         if items:
             from ..failures import fail_collection
             from .marker import problem_of
@@ -99,7 +94,6 @@ class SpeedupPlugin:
                 )
                 self.marked = True
             fail_collection(report, map(problem_of, items))
-        return report
 
 
 class MarkedCalls:
