@@ -241,6 +241,7 @@ class Monitor:
 
     def begin_test(self, nodeid: str) -> None:
         self.test = nodeid
+        self.phase = "setup"
         self.resume_trace()
         # What started since the last test (collection: a module that spawns at
         # import) and has not run yet belongs to no test, not to this one.
@@ -260,14 +261,17 @@ class Monitor:
         """Note as ``owner``'s the greenlets the trace cannot have seen: queued starts,
         and (when more watchers are active than before) all of them, by a walk."""
         hub = get_hub_if_exists()
+        if hub is None:
+            self.active_at_start = 0
+            return
         now = _active_count(hub)
         walk = now > self.active_at_start
         self.active_at_start = now
-        if hub is None:
-            return
         found = _queued_starts(hub)
         if walk:
             found += self._walk(hub).greenlets
+        elif not found:
+            return  # the common case: nothing queued, no new watcher
         for glet in found:
             if isinstance(glet, gevent.Greenlet) and id(glet) not in self.born:
                 self._note(glet, owner)

@@ -151,19 +151,28 @@ class GreenletsPlugin:
 
     # --- one test ---
 
+    # Every call on this path costs every test of every run, most of which never
+    # touch gevent: the common case is kept to a few attribute reads and writes.
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
         __tracebackhide__ = True
         # A test run by pytester inside another test nests: its tracker is another.
         nodeid = item.nodeid
-        owner = Owner(nodeid, kind="test", capture=not settings.for_item(item).allow_errors)
+        owner = Owner(nodeid, "test", not settings.for_item(item).allow_errors)
         self.tracker.test = owner
-        monitor = self._watch_monitor()
+        monitor = self.monitor if self.monitor is not None else self._watch_monitor()
         if monitor is not None:
             monitor.begin_test(nodeid)
-            monitor.phase = "setup"
         yield
-        self._raise_errors(item, "setup")
+        if owner.errors:
+            from .lost_errors import raise_unretrieved
+
+            raise_unretrieved(owner, nodeid, "setup")
+        # A fixture may have imported gevent: the monitor starts now, for the call.
+        monitor = self.monitor if self.monitor is not None else self._watch_monitor()
+        if monitor is not None:
+            monitor.phase = "call"
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -174,18 +183,6 @@ class GreenletsPlugin:
             return (yield)
         finally:  # even after a failed teardown: nothing may survive into the next test
             self._after_teardown(item)
-
-    def _raise_errors(self, item: pytest.Item, phase: str) -> None:
-        __tracebackhide__ = True
-        owner = self.tracker.test
-        if owner is not None and owner.errors:
-            from .lost_errors import raise_unretrieved
-
-            raise_unretrieved(owner, item.nodeid, phase)
-        if phase == "setup":
-            monitor = self._watch_monitor()
-            if monitor is not None:
-                monitor.phase = "call"
 
     def _after_teardown(self, item: pytest.Item) -> None:
         """Leak checks, then exceptions; all are reported when several happened.
@@ -198,7 +195,7 @@ class GreenletsPlugin:
         if owner is None:
             return
         self.tracker.test = None
-        monitor = self._watch_monitor()
+        monitor = self.monitor if self.monitor is not None else self._watch_monitor()
         if monitor is None and not owner.spawned:
             return  # gevent never seen: nothing to check
         # Each check is imported only when it has something to look at: most
@@ -242,14 +239,18 @@ class CallErrors:
     """Fails the call phase with the errors its greenlets died of."""
 
     def __init__(self, plugin: GreenletsPlugin) -> None:
-        self.plugin = plugin
+        self.tracker = plugin.tracker
 
     # trylast: after the test function ran (a failed test reports its
     # greenlets' errors at teardown, naming the phase they happened in).
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_call(self, item: pytest.Item) -> None:
         __tracebackhide__ = True
-        self.plugin._raise_errors(item, "call")
+        owner = self.tracker.test
+        if owner is not None and owner.errors:
+            from .lost_errors import raise_unretrieved
+
+            raise_unretrieved(owner, item.nodeid, "call")
 
 
 def _location(item: pytest.Item) -> tuple[str, int]:
