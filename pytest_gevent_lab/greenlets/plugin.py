@@ -98,7 +98,8 @@ class GreenletsPlugin:
         # and one it got wrong is a usage error naming the test.
         defaults = settings.store_defaults(self.config, items)
         marked = carried.items(settings.MARKER_NAMES)
-        timed = defaults.timed and len(marked) < len(items)  # an unmarked test is timed
+        # Timed if some test is: an unmarked one with the run's defaults, or a marked one.
+        timed = defaults.timed and len(marked) < len(items)
         for item in marked:
             try:
                 timed |= settings.resolve(item).timed
