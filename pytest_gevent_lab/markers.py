@@ -107,7 +107,7 @@ class MarkerChecks:
         for node in nodes:
             if node.parent is not parent:  # a batch's nodes mostly share their parent
                 parent = node.parent
-                above = self._above(parent)
+                above = frozenset(closest(parent, ours)) if parent is not None else frozenset()
             names = above
             for mark in node.own_markers:  # most tests have none
                 if mark.name in ours:
@@ -115,13 +115,6 @@ class MarkerChecks:
             if names:
                 found.append((node, names))
         return Carried(found)
-
-    def _above(self, node: Node | None) -> frozenset[str]:
-        names: set[str] = set()
-        while node is not None:
-            names.update(mark.name for mark in node.own_markers if mark.name in self._names)
-            node = node.parent
-        return frozenset(names)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(
